@@ -1,0 +1,27 @@
+import type { Config } from './config';
+import type { Logger } from './log';
+import type { Store } from './store';
+import type { Insights } from './insights/recorder';
+import type { KeyService } from './services/keys';
+
+/** Time comes from here, never from `new Date()` in rules, so tests can move the clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * Everything a request handler or service needs, passed explicitly (no module singletons), so a
+ * test builds an app on a throwaway store and a fake clock.
+ */
+export interface AppContext {
+  config: Readonly<Config>;
+  store: Store;
+  keys: KeyService;
+  clock: Clock;
+  log: Logger;
+  insights: Insights;
+  /** Secret that signs session cookies (configured, or generated and kept in the store in development). */
+  sessionSecret: string;
+}
