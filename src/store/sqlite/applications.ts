@@ -1,0 +1,91 @@
+import type Database from 'better-sqlite3';
+import type { Application, ApplicationRepository, AttributeMapping, Group, SsoSettings } from '../types';
+import { toGroup } from './directory';
+
+interface ApplicationRow {
+  id: string; catalog_id: string; slug: string; display_label: string; description: string;
+  show_in_portal: number; sso_active: number; signing_key_id: string | null; sp_entity_id: string;
+  sso_json: string; attributes_json: string; created_at: string; updated_at: string;
+}
+
+function toApplication(row: ApplicationRow): Application {
+  return {
+    id: row.id, catalogId: row.catalog_id, slug: row.slug, displayLabel: row.display_label,
+    description: row.description, showInPortal: row.show_in_portal === 1, ssoActive: row.sso_active === 1,
+    signingKeyId: row.signing_key_id ?? undefined,
+    sso: JSON.parse(row.sso_json) as SsoSettings,
+    attributes: JSON.parse(row.attributes_json) as AttributeMapping[],
+    createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+function toParams(app: Application): unknown[] {
+  return [app.catalogId, app.slug, app.displayLabel, app.description, app.showInPortal ? 1 : 0,
+    app.ssoActive ? 1 : 0, app.signingKeyId ?? null, app.sso.spEntityId, JSON.stringify(app.sso),
+    JSON.stringify(app.attributes), app.updatedAt];
+}
+
+export function createApplicationRepository(db: Database.Database): ApplicationRepository {
+  // The SSO path reads these on every launch: prepared once.
+  const bySlug = db.prepare('SELECT * FROM applications WHERE slug = ?');
+  const byId = db.prepare('SELECT * FROM applications WHERE id = ?');
+  const authorized = db.prepare(`SELECT 1 FROM application_groups ag
+    JOIN memberships m ON m.group_id = ag.group_id
+    WHERE ag.application_id = ? AND m.user_id = ? LIMIT 1`);
+  return {
+    async create(app) {
+      db.prepare(`INSERT INTO applications (catalog_id, slug, display_label, description, show_in_portal,
+        sso_active, signing_key_id, sp_entity_id, sso_json, attributes_json, updated_at, id, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...toParams(app), app.id, app.createdAt);
+    },
+    async update(app) {
+      // The slug is the IdP URL SPs are configured with: it is never rewritten here.
+      db.prepare(`UPDATE applications SET catalog_id = ?, display_label = ?, description = ?,
+        show_in_portal = ?, sso_active = ?, signing_key_id = ?, sp_entity_id = ?, sso_json = ?,
+        attributes_json = ?, updated_at = ? WHERE id = ?`)
+        .run(...toParams(app).filter((_, i) => i !== 1), app.id);
+    },
+    async delete(id) {
+      return db.prepare('DELETE FROM applications WHERE id = ?').run(id).changes > 0;
+    },
+    async findById(id) {
+      const row = byId.get(id) as ApplicationRow | undefined;
+      return row && toApplication(row);
+    },
+    async findBySlug(slug) {
+      const row = bySlug.get(slug) as ApplicationRow | undefined;
+      return row && toApplication(row);
+    },
+    async list(page) {
+      const where = page.q ? `WHERE display_label LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\'` : '';
+      const pattern = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
+      const params = page.q ? [pattern, pattern] : [];
+      const rows = db.prepare(`SELECT * FROM applications ${where} ORDER BY display_label LIMIT ? OFFSET ?`)
+        .all(...params, page.limit, page.offset) as ApplicationRow[];
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM applications ${where}`).get(...params) as { n: number }).n;
+      return { items: rows.map(toApplication), total };
+    },
+    async bindGroup(appId, groupId, now) {
+      return db.prepare('INSERT OR IGNORE INTO application_groups (application_id, group_id, created_at) VALUES (?, ?, ?)')
+        .run(appId, groupId, now).changes > 0;
+    },
+    async unbindGroup(appId, groupId) {
+      return db.prepare('DELETE FROM application_groups WHERE application_id = ? AND group_id = ?').run(appId, groupId).changes > 0;
+    },
+    async listBoundGroups(appId) {
+      const rows = db.prepare(`SELECT g.* FROM groups g JOIN application_groups ag ON ag.group_id = g.id
+        WHERE ag.application_id = ? ORDER BY g.name`).all(appId) as Parameters<typeof toGroup>[0][];
+      return rows.map(toGroup) as Group[];
+    },
+    async isUserAuthorized(appId, userId) {
+      return authorized.get(appId, userId) !== undefined;
+    },
+    async listForUser(userId) {
+      const rows = db.prepare(`SELECT DISTINCT a.* FROM applications a
+        JOIN application_groups ag ON ag.application_id = a.id
+        JOIN memberships m ON m.group_id = ag.group_id
+        WHERE m.user_id = ? ORDER BY a.display_label`).all(userId) as ApplicationRow[];
+      return rows.map(toApplication);
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import type Database from 'better-sqlite3';
+import type { Group, GroupRepository, Page, User, UserProfile, UserRepository, UserState } from '../types';
+
+interface UserRow {
+  id: string; username: string; email: string; first_name: string; last_name: string;
+  display_name: string; employee_id: string; title: string; state: UserState; is_admin: number;
+  created_at: string; updated_at: string;
+}
+
+const USER_COLUMNS = `id, username, email, first_name, last_name, display_name, employee_id, title,
+  state, is_admin, created_at, updated_at`;
+
+export function toUser(row: UserRow): User {
+  return {
+    id: row.id, username: row.username, email: row.email, firstName: row.first_name,
+    lastName: row.last_name, displayName: row.display_name, employeeId: row.employee_id,
+    title: row.title, state: row.state, isAdmin: row.is_admin === 1,
+    createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin', string> = {
+  username: 'username', email: 'email', firstName: 'first_name', lastName: 'last_name',
+  displayName: 'display_name', employeeId: 'employee_id', title: 'title', state: 'state', isAdmin: 'is_admin',
+};
+
+/** `%` and `_` in a search are literal characters, not wildcards. */
+function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+export function createUserRepository(db: Database.Database): UserRepository {
+  const byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+  const byLogin = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?1 OR email = ?1 LIMIT 1`);
+  const passwordHash = db.prepare('SELECT password_hash AS h FROM users WHERE id = ?');
+  return {
+    async create(user, hash) {
+      db.prepare(`INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
+        title, state, is_admin, password_hash, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        user.id, user.username, user.email, user.firstName, user.lastName, user.displayName,
+        user.employeeId, user.title, user.state, user.isAdmin ? 1 : 0, hash, user.createdAt, user.updatedAt);
+    },
+    async update(id, changes, now) {
+      const sets: string[] = [];
+      const values: unknown[] = [];
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) continue;
+        sets.push(`${PROFILE_COLUMNS[key as keyof typeof PROFILE_COLUMNS]} = ?`);
+        values.push(typeof value === 'boolean' ? (value ? 1 : 0) : value);
+      }
+      if (sets.length === 0) return;
+      db.prepare(`UPDATE users SET ${sets.join(', ')}, updated_at = ? WHERE id = ?`).run(...values, now, id);
+    },
+    async delete(id) {
+      return db.prepare('DELETE FROM users WHERE id = ?').run(id).changes > 0;
+    },
+    async findById(id) {
+      const row = byId.get(id) as UserRow | undefined;
+      return row && toUser(row);
+    },
+    async findByLogin(login) {
+      const row = byLogin.get(login) as UserRow | undefined;
+      return row && toUser(row);
+    },
+    async list(page: Page) {
+      const where = page.q ? `WHERE username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\'` : '';
+      const params = page.q ? [likePattern(page.q)] : [];
+      const rows = db.prepare(`SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY username LIMIT ? OFFSET ?`)
+        .all(...params, page.limit, page.offset) as UserRow[];
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get(...params) as { n: number }).n;
+      return { items: rows.map(toUser), total };
+    },
+    async getPasswordHash(id) {
+      const row = passwordHash.get(id) as { h: string | null } | undefined;
+      return row ? row.h : undefined;
+    },
+    async setPasswordHash(id, hash, now) {
+      db.prepare('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?').run(hash, now, id);
+    },
+    async countAdmins() {
+      return (db.prepare('SELECT COUNT(*) AS n FROM users WHERE is_admin = 1').get() as { n: number }).n;
+    },
+  };
+}
+
+interface GroupRow { id: string; name: string; description: string; created_at: string; updated_at: string }
+
+export function toGroup(row: GroupRow): Group {
+  return { id: row.id, name: row.name, description: row.description, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export function createGroupRepository(db: Database.Database): GroupRepository {
+  // Read on every SSO launch that sends a groups attribute, so prepared once.
+  const groupsOfUser = db.prepare(`SELECT g.* FROM groups g JOIN memberships m ON m.group_id = g.id
+    WHERE m.user_id = ? ORDER BY g.name`);
+  return {
+    async create(group) {
+      db.prepare('INSERT INTO groups (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
+        .run(group.id, group.name, group.description, group.createdAt, group.updatedAt);
+    },
+    async update(id, changes, now) {
+      const current = db.prepare('SELECT * FROM groups WHERE id = ?').get(id) as GroupRow | undefined;
+      if (!current) return;
+      db.prepare('UPDATE groups SET name = ?, description = ?, updated_at = ? WHERE id = ?')
+        .run(changes.name ?? current.name, changes.description ?? current.description, now, id);
+    },
+    async delete(id) {
+      return db.prepare('DELETE FROM groups WHERE id = ?').run(id).changes > 0;
+    },
+    async findById(id) {
+      const row = db.prepare('SELECT * FROM groups WHERE id = ?').get(id) as GroupRow | undefined;
+      return row && toGroup(row);
+    },
+    async list(page) {
+      const where = page.q ? `WHERE name LIKE ? ESCAPE '\\'` : '';
+      const params = page.q ? [likePattern(page.q)] : [];
+      const rows = db.prepare(`SELECT * FROM groups ${where} ORDER BY name LIMIT ? OFFSET ?`)
+        .all(...params, page.limit, page.offset) as GroupRow[];
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM groups ${where}`).get(...params) as { n: number }).n;
+      return { items: rows.map(toGroup), total };
+    },
+    async addMember(groupId, userId) {
+      return db.prepare('INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)').run(groupId, userId).changes > 0;
+    },
+    async removeMember(groupId, userId) {
+      return db.prepare('DELETE FROM memberships WHERE group_id = ? AND user_id = ?').run(groupId, userId).changes > 0;
+    },
+    async listMembers(groupId) {
+      const rows = db.prepare(`SELECT ${USER_COLUMNS.replace(/(\w+)/g, 'u.$1')} FROM users u
+        JOIN memberships m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.username`).all(groupId) as UserRow[];
+      return rows.map(toUser);
+    },
+    async listGroupsOfUser(userId) {
+      const rows = groupsOfUser.all(userId) as GroupRow[];
+      return rows.map(toGroup);
+    },
+  };
+}

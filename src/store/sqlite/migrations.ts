@@ -1,0 +1,138 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Versioned, append-only migrations. Each runs once, in its own transaction, and is recorded in
+ * schema_migrations; start-up refuses a database whose schema is newer than this code knows.
+ */
+const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+  {
+    version: 1,
+    name: 'core directory, applications, keys, events, sessions, sso state',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        username TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        email TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        first_name TEXT NOT NULL DEFAULT '',
+        last_name TEXT NOT NULL DEFAULT '',
+        display_name TEXT NOT NULL DEFAULT '',
+        employee_id TEXT NOT NULL DEFAULT '',
+        title TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'suspended')),
+        is_admin INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+        password_hash TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE groups (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL COLLATE NOCASE UNIQUE,
+        description TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE memberships (
+        group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        PRIMARY KEY (group_id, user_id)
+      );
+      CREATE INDEX memberships_by_user ON memberships(user_id);
+      CREATE TABLE signing_keys (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        encrypted_private_key TEXT NOT NULL,
+        certificate_pem TEXT NOT NULL,
+        fingerprint_sha256 TEXT NOT NULL UNIQUE,
+        not_before TEXT NOT NULL,
+        not_after TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('next', 'active', 'retired')),
+        is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default IN (0, 1)),
+        created_at TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX one_default_signing_key ON signing_keys(is_default) WHERE is_default = 1;
+      CREATE TABLE applications (
+        id TEXT PRIMARY KEY,
+        catalog_id TEXT NOT NULL,
+        slug TEXT NOT NULL UNIQUE CHECK (slug NOT GLOB '*[^a-z0-9-]*' AND length(slug) BETWEEN 1 AND 64),
+        display_label TEXT NOT NULL CHECK (length(display_label) BETWEEN 1 AND 200),
+        description TEXT NOT NULL DEFAULT '',
+        show_in_portal INTEGER NOT NULL DEFAULT 1 CHECK (show_in_portal IN (0, 1)),
+        sso_active INTEGER NOT NULL DEFAULT 1 CHECK (sso_active IN (0, 1)),
+        signing_key_id TEXT REFERENCES signing_keys(id) ON DELETE RESTRICT,
+        sp_entity_id TEXT NOT NULL,
+        sso_json TEXT NOT NULL CHECK (json_valid(sso_json)),
+        attributes_json TEXT NOT NULL CHECK (json_valid(attributes_json)),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE TABLE application_groups (
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (application_id, group_id)
+      );
+      CREATE INDEX application_groups_by_group ON application_groups(group_id);
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        time TEXT NOT NULL,
+        type TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('success', 'failure')),
+        reason TEXT,
+        actor_type TEXT NOT NULL,
+        actor_id TEXT,
+        actor_label TEXT,
+        target_type TEXT,
+        target_id TEXT,
+        target_label TEXT,
+        app_id TEXT,
+        client_ip TEXT,
+        detail_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(detail_json))
+      );
+      CREATE INDEX events_by_time ON events(time);
+      CREATE INDEX events_by_type ON events(type, id);
+      CREATE INDEX events_by_app ON events(app_id, id);
+      CREATE TABLE sessions (
+        sid TEXT PRIMARY KEY,
+        data TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE INDEX sessions_by_expiry ON sessions(expires_at);
+      CREATE TABLE seen_request_ids (
+        sp_entity_id TEXT NOT NULL,
+        request_id TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        PRIMARY KEY (sp_entity_id, request_id)
+      );
+      CREATE INDEX seen_request_ids_by_expiry ON seen_request_ids(expires_at);
+      CREATE TABLE pending_sso (
+        id TEXT PRIMARY KEY,
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        payload_json TEXT NOT NULL CHECK (json_valid(payload_json)),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+      );
+      CREATE TABLE settings (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+      );
+    `,
+  },
+];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+
+export function migrate(db: Database.Database): void {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
+  if (current > LATEST_SCHEMA_VERSION) {
+    throw new Error(`The database schema is version ${current}, newer than this Gatehouse (${LATEST_SCHEMA_VERSION}). Upgrade Gatehouse or restore a matching backup.`);
+  }
+  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+    db.transaction(() => {
+      db.exec(migration.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+        .run(migration.version, migration.name, new Date().toISOString());
+    })();
+  }
+}

@@ -1,0 +1,151 @@
+import type Database from 'better-sqlite3';
+import type {
+  EventFilter, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  SigningKey, SigningKeyRepository, SsoStateRepository,
+} from '../types';
+
+interface KeyRow {
+  id: string; label: string; encrypted_private_key: string; certificate_pem: string;
+  fingerprint_sha256: string; not_before: string; not_after: string; status: SigningKey['status'];
+  is_default: number; created_at: string;
+}
+
+const toKey = (row: KeyRow): SigningKey => ({
+  id: row.id, label: row.label, encryptedPrivateKey: row.encrypted_private_key,
+  certificatePem: row.certificate_pem, fingerprintSha256: row.fingerprint_sha256,
+  notBefore: row.not_before, notAfter: row.not_after, status: row.status,
+  isDefault: row.is_default === 1, createdAt: row.created_at,
+});
+
+export function createSigningKeyRepository(db: Database.Database): SigningKeyRepository {
+  return {
+    async create(key) {
+      db.prepare(`INSERT INTO signing_keys (id, label, encrypted_private_key, certificate_pem, fingerprint_sha256,
+        not_before, not_after, status, is_default, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(key.id, key.label, key.encryptedPrivateKey, key.certificatePem, key.fingerprintSha256,
+          key.notBefore, key.notAfter, key.status, key.isDefault ? 1 : 0, key.createdAt);
+    },
+    async findById(id) {
+      const row = db.prepare('SELECT * FROM signing_keys WHERE id = ?').get(id) as KeyRow | undefined;
+      return row && toKey(row);
+    },
+    async findDefault() {
+      const row = db.prepare('SELECT * FROM signing_keys WHERE is_default = 1').get() as KeyRow | undefined;
+      return row && toKey(row);
+    },
+    async list() {
+      return (db.prepare('SELECT * FROM signing_keys ORDER BY created_at').all() as KeyRow[]).map(toKey);
+    },
+  };
+}
+
+interface EventRow {
+  id: number; time: string; type: string; outcome: EventRecord['outcome']; reason: string | null;
+  actor_type: EventRecord['actorType']; actor_id: string | null; actor_label: string | null;
+  target_type: string | null; target_id: string | null; target_label: string | null;
+  app_id: string | null; client_ip: string | null; detail_json: string;
+}
+
+const toEvent = (row: EventRow): EventRecord => ({
+  id: row.id, time: row.time, type: row.type, outcome: row.outcome, reason: row.reason,
+  actorType: row.actor_type, actorId: row.actor_id, actorLabel: row.actor_label,
+  targetType: row.target_type, targetId: row.target_id, targetLabel: row.target_label,
+  appId: row.app_id, clientIp: row.client_ip, detail: JSON.parse(row.detail_json) as Record<string, unknown>,
+});
+
+export function createEventRepository(db: Database.Database): EventRepository {
+  // Appended on every SSO attempt: prepared once.
+  const insert = db.prepare(`INSERT INTO events (time, type, outcome, reason, actor_type, actor_id, actor_label,
+    target_type, target_id, target_label, app_id, client_ip, detail_json)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  return {
+    async append(e) {
+      return Number(insert.run(e.time, e.type, e.outcome, e.reason, e.actorType, e.actorId, e.actorLabel,
+        e.targetType, e.targetId, e.targetLabel, e.appId, e.clientIp, JSON.stringify(e.detail)).lastInsertRowid);
+    },
+    async list(filter: EventFilter) {
+      const clauses: string[] = [];
+      const params: unknown[] = [];
+      const add = (sql: string, value: unknown) => { clauses.push(sql); params.push(value); };
+      if (filter.type) add('type = ?', filter.type);
+      if (filter.outcome) add('outcome = ?', filter.outcome);
+      if (filter.actorId) add('actor_id = ?', filter.actorId);
+      if (filter.targetId) add('target_id = ?', filter.targetId);
+      if (filter.appId) add('app_id = ?', filter.appId);
+      if (filter.since) add('time >= ?', filter.since);
+      if (filter.until) add('time < ?', filter.until);
+      if (filter.before !== undefined) add('id < ?', filter.before);
+      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      const rows = db.prepare(`SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?`).all(...params, filter.limit) as EventRow[];
+      return rows.map(toEvent);
+    },
+  };
+}
+
+export function createSessionRepository(db: Database.Database): SessionRepository {
+  const get = db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?');
+  const set = db.prepare(`INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT(sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`);
+  return {
+    async get(sid, now) {
+      return (get.get(sid, now) as { data: string } | undefined)?.data;
+    },
+    async set(sid, data, expiresAt) {
+      set.run(sid, data, expiresAt);
+    },
+    async touch(sid, expiresAt) {
+      db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(expiresAt, sid);
+    },
+    async destroy(sid) {
+      db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
+    },
+    async purgeExpired(now) {
+      return db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
+    },
+  };
+}
+
+interface PendingRow { id: string; application_id: string; payload_json: string; created_at: string; expires_at: string }
+
+export function createSsoStateRepository(db: Database.Database): SsoStateRepository {
+  const remember = db.prepare(`INSERT INTO seen_request_ids (sp_entity_id, request_id, expires_at) VALUES (?, ?, ?)
+    ON CONFLICT(sp_entity_id, request_id) DO UPDATE SET expires_at = excluded.expires_at
+    WHERE seen_request_ids.expires_at <= ?`);
+  return {
+    async rememberRequestId(spEntityId, requestId, expiresAt, now) {
+      // A conflicting row that has not expired makes the upsert a no-op: changes = 0 means replay.
+      return remember.run(spEntityId, requestId, expiresAt, now).changes > 0;
+    },
+    async putPending(p: PendingSso) {
+      db.prepare('INSERT INTO pending_sso (id, application_id, payload_json, created_at, expires_at) VALUES (?, ?, ?, ?, ?)')
+        .run(p.id, p.appId, JSON.stringify(p.payload), p.createdAt, p.expiresAt);
+    },
+    async findPending(id, now) {
+      const row = db.prepare('SELECT * FROM pending_sso WHERE id = ? AND expires_at > ?').get(id, now) as PendingRow | undefined;
+      return row && {
+        id: row.id, appId: row.application_id, createdAt: row.created_at, expiresAt: row.expires_at,
+        payload: JSON.parse(row.payload_json) as Record<string, unknown>,
+      };
+    },
+    async deletePending(id) {
+      return db.prepare('DELETE FROM pending_sso WHERE id = ?').run(id).changes > 0;
+    },
+    async purgeExpired(now) {
+      const a = db.prepare('DELETE FROM seen_request_ids WHERE expires_at <= ?').run(now).changes;
+      const b = db.prepare('DELETE FROM pending_sso WHERE expires_at <= ?').run(now).changes;
+      return a + b;
+    },
+  };
+}
+
+export function createSettingsRepository(db: Database.Database): SettingsRepository {
+  return {
+    async get(key) {
+      return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    },
+    async setIfAbsent(key, value) {
+      db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, value);
+      return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
+    },
+  };
+}

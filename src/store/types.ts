@@ -1,0 +1,243 @@
+/**
+ * The Store: repository interfaces that take and return plain objects. Nothing here names a
+ * database: the SQLite driver (embedded default) implements it today, PostgreSQL later. Methods
+ * are async so a networked driver fits the same shape; `find*` returns undefined when missing.
+ * Uniqueness and reference violations surface as StoreConstraintError, which the HTTP layer maps
+ * to 409 in one place.
+ */
+
+export type UserState = 'active' | 'suspended';
+
+export interface UserProfile {
+  username: string;
+  email: string;
+  firstName: string;
+  lastName: string;
+  displayName: string;
+  employeeId: string;
+  title: string;
+}
+
+export interface User extends UserProfile {
+  id: string;
+  state: UserState;
+  isAdmin: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Group {
+  id: string;
+  name: string;
+  description: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NameIdSource = 'email' | 'username' | 'id' | 'employeeId';
+export type UserAttributeSource =
+  | 'email' | 'username' | 'firstName' | 'lastName' | 'displayName' | 'employeeId' | 'title' | 'id' | 'groups';
+
+/** One attribute of the AttributeStatement: from a user property, the user's groups, or a constant. */
+export interface AttributeMapping {
+  name: string;
+  source?: UserAttributeSource;
+  value?: string;
+  nameFormat?: string;
+}
+
+export interface AcsEndpoint {
+  url: string;
+  index: number;
+  isDefault: boolean;
+}
+
+export interface SsoSettings {
+  idpEntityId: string;
+  spEntityId: string;
+  acsEndpoints: AcsEndpoint[];
+  loginUrl: string;
+  nameIdFormat: string;
+  nameIdSource: NameIdSource;
+  signAssertion: boolean;
+  signResponse: boolean;
+  signatureAlgorithm: 'rsa-sha256' | 'rsa-sha512';
+  defaultRelayState: string;
+  spCertificatePem: string | null;
+  requireSignedRequests: boolean;
+}
+
+export interface Application {
+  id: string;
+  catalogId: string;
+  slug: string;
+  displayLabel: string;
+  description: string;
+  showInPortal: boolean;
+  ssoActive: boolean;
+  /** Own signing key, or undefined to use the default key. */
+  signingKeyId?: string;
+  sso: SsoSettings;
+  attributes: AttributeMapping[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SigningKeyStatus = 'next' | 'active' | 'retired';
+
+export interface SigningKey {
+  id: string;
+  label: string;
+  /** Private key PEM, encrypted by the key service before it reaches the store. */
+  encryptedPrivateKey: string;
+  certificatePem: string;
+  fingerprintSha256: string;
+  notBefore: string;
+  notAfter: string;
+  status: SigningKeyStatus;
+  isDefault: boolean;
+  createdAt: string;
+}
+
+export type Outcome = 'success' | 'failure';
+
+export interface EventRecord {
+  id: number;
+  time: string;
+  type: string;
+  outcome: Outcome;
+  reason: string | null;
+  actorType: 'user' | 'admin' | 'api' | 'system' | 'anonymous';
+  actorId: string | null;
+  actorLabel: string | null;
+  targetType: string | null;
+  targetId: string | null;
+  targetLabel: string | null;
+  appId: string | null;
+  clientIp: string | null;
+  detail: Record<string, unknown>;
+}
+
+export type NewEvent = Omit<EventRecord, 'id'>;
+
+export interface EventFilter {
+  type?: string;
+  outcome?: Outcome;
+  actorId?: string;
+  targetId?: string;
+  appId?: string;
+  since?: string;
+  until?: string;
+  /** Return events with id below this (paging newest first). */
+  before?: number;
+  limit: number;
+}
+
+export interface Page { limit: number; offset: number; q?: string }
+
+/** An AuthnRequest (or IdP-initiated launch) waiting for the user to sign in, kept server-side. */
+export interface PendingSso {
+  id: string;
+  appId: string;
+  createdAt: string;
+  expiresAt: string;
+  /** Serialized, already-validated request: ACS, RelayState, request ID, ForceAuthn, … */
+  payload: Record<string, unknown>;
+}
+
+export class StoreConstraintError extends Error {
+  constructor(readonly kind: 'unique' | 'reference' | 'check', readonly field: string, message: string) {
+    super(message);
+    this.name = 'StoreConstraintError';
+  }
+}
+
+export interface UserRepository {
+  create(user: User, passwordHash: string | null): Promise<void>;
+  update(id: string, changes: Partial<UserProfile & { state: UserState; isAdmin: boolean }>, now: string): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  findById(id: string): Promise<User | undefined>;
+  /** Match on username or e-mail, case-insensitively. */
+  findByLogin(login: string): Promise<User | undefined>;
+  list(page: Page): Promise<{ items: User[]; total: number }>;
+  getPasswordHash(id: string): Promise<string | null | undefined>;
+  setPasswordHash(id: string, hash: string, now: string): Promise<void>;
+  countAdmins(): Promise<number>;
+}
+
+export interface GroupRepository {
+  create(group: Group): Promise<void>;
+  update(id: string, changes: Partial<Pick<Group, 'name' | 'description'>>, now: string): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  findById(id: string): Promise<Group | undefined>;
+  list(page: Page): Promise<{ items: Group[]; total: number }>;
+  addMember(groupId: string, userId: string): Promise<boolean>;
+  removeMember(groupId: string, userId: string): Promise<boolean>;
+  listMembers(groupId: string): Promise<User[]>;
+  listGroupsOfUser(userId: string): Promise<Group[]>;
+}
+
+export interface ApplicationRepository {
+  create(app: Application): Promise<void>;
+  update(app: Application): Promise<void>;
+  delete(id: string): Promise<boolean>;
+  findById(id: string): Promise<Application | undefined>;
+  findBySlug(slug: string): Promise<Application | undefined>;
+  list(page: Page): Promise<{ items: Application[]; total: number }>;
+  bindGroup(appId: string, groupId: string, now: string): Promise<boolean>;
+  unbindGroup(appId: string, groupId: string): Promise<boolean>;
+  listBoundGroups(appId: string): Promise<Group[]>;
+  /** Implicit deny: true only when the user is a member of a group bound to the app. */
+  isUserAuthorized(appId: string, userId: string): Promise<boolean>;
+  listForUser(userId: string): Promise<Application[]>;
+}
+
+export interface SigningKeyRepository {
+  create(key: SigningKey): Promise<void>;
+  findById(id: string): Promise<SigningKey | undefined>;
+  findDefault(): Promise<SigningKey | undefined>;
+  list(): Promise<SigningKey[]>;
+}
+
+export interface EventRepository {
+  append(event: NewEvent): Promise<number>;
+  list(filter: EventFilter): Promise<EventRecord[]>;
+}
+
+export interface SessionRepository {
+  get(sid: string, now: string): Promise<string | undefined>;
+  set(sid: string, data: string, expiresAt: string): Promise<void>;
+  touch(sid: string, expiresAt: string): Promise<void>;
+  destroy(sid: string): Promise<void>;
+  purgeExpired(now: string): Promise<number>;
+}
+
+export interface SsoStateRepository {
+  /** Record an AuthnRequest ID; false when it was already seen and is not yet expired (replay). */
+  rememberRequestId(spEntityId: string, requestId: string, expiresAt: string, now: string): Promise<boolean>;
+  putPending(pending: PendingSso): Promise<void>;
+  findPending(id: string, now: string): Promise<PendingSso | undefined>;
+  deletePending(id: string): Promise<boolean>;
+  purgeExpired(now: string): Promise<number>;
+}
+
+export interface SettingsRepository {
+  get(key: string): Promise<string | undefined>;
+  /** Set only when absent; returns the value now stored (first writer wins). */
+  setIfAbsent(key: string, value: string): Promise<string>;
+}
+
+export interface Store {
+  readonly kind: 'sqlite';
+  users: UserRepository;
+  groups: GroupRepository;
+  applications: ApplicationRepository;
+  signingKeys: SigningKeyRepository;
+  events: EventRepository;
+  sessions: SessionRepository;
+  ssoState: SsoStateRepository;
+  settings: SettingsRepository;
+  /** Run `work` atomically: everything it writes commits together or not at all. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
