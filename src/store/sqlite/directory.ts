@@ -31,7 +31,7 @@ function likePattern(q: string): string {
 
 export function createUserRepository(db: Database.Database): UserRepository {
   const byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
-  const byLogin = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = ?1 OR email = ?1 LIMIT 1`);
+  const byLogin = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = @login OR email = @login LIMIT 1`);
   const passwordHash = db.prepare('SELECT password_hash AS h FROM users WHERE id = ?');
   return {
     async create(user, hash) {
@@ -60,15 +60,16 @@ export function createUserRepository(db: Database.Database): UserRepository {
       return row && toUser(row);
     },
     async findByLogin(login) {
-      const row = byLogin.get(login) as UserRow | undefined;
+      const row = byLogin.get({ login }) as UserRow | undefined;
       return row && toUser(row);
     },
     async list(page: Page) {
-      const where = page.q ? `WHERE username LIKE ?1 ESCAPE '\\' OR email LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\'` : '';
-      const params = page.q ? [likePattern(page.q)] : [];
-      const rows = db.prepare(`SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY username LIMIT ? OFFSET ?`)
-        .all(...params, page.limit, page.offset) as UserRow[];
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get(...params) as { n: number }).n;
+      // better-sqlite3 binds named parameters (@q), not numbered ones (?1).
+      const where = page.q ? `WHERE username LIKE @q ESCAPE '\\' OR email LIKE @q ESCAPE '\\' OR display_name LIKE @q ESCAPE '\\'` : '';
+      const params = page.q ? { q: likePattern(page.q) } : {};
+      const rows = db.prepare(`SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY username LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit: page.limit, offset: page.offset }) as UserRow[];
+      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get(params) as { n: number }).n;
       return { items: rows.map(toUser), total };
     },
     async getPasswordHash(id) {

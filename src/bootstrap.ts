@@ -1,0 +1,53 @@
+import crypto from 'node:crypto';
+import type { Config } from './config';
+import { ConfigError } from './config';
+import { systemClock, type AppContext, type Clock } from './context';
+import { createInsights, SYSTEM } from './insights/recorder';
+import { createLogger, type Logger } from './log';
+import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
+import { createUser } from './services/users';
+import { createStore } from './store';
+
+/**
+ * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
+ * and a first admin exist. Shared by main.ts and the tests, so both start the same way.
+ */
+export async function createContext(config: Readonly<Config>, options: { clock?: Clock; log?: Logger; print?: (line: string) => void } = {}): Promise<AppContext> {
+  const log = options.log ?? createLogger(config.logLevel);
+  const clock = options.clock ?? systemClock;
+  const store = createStore(config.databaseUrl);
+  try {
+    const sessionSecret = config.sessionSecret
+      ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
+    if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
+    const keys = await createKeyService({ store, config, log, keyEncryptionKey: resolveKeyEncryptionKey(config, log), now: () => clock.now() });
+    const ctx: AppContext = { config, store, keys, clock, log, insights: createInsights(store, clock, log), sessionSecret };
+    await ensureFirstAdmin(ctx, options.print ?? ((line) => process.stdout.write(`${line}\n`)));
+    return ctx;
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+/** First start: create the bootstrap admin; a generated password is printed once, never logged. */
+async function ensureFirstAdmin(ctx: AppContext, print: (line: string) => void): Promise<void> {
+  if ((await ctx.store.users.countAdmins()) > 0) return;
+  if (!ctx.config.adminPassword && ctx.config.nodeEnv === 'production') {
+    throw new ConfigError('GATEHOUSE_ADMIN_PASSWORD', 'is required for the first start when NODE_ENV=production');
+  }
+  const password = ctx.config.adminPassword ?? crypto.randomBytes(15).toString('base64url');
+  const email = ctx.config.adminEmail;
+  await createUser(ctx, SYSTEM, {
+    username: email, email, firstName: 'Gatehouse', lastName: 'Admin', isAdmin: true, password,
+  });
+  if (!ctx.config.adminPassword) {
+    print('');
+    print('  First start: created the Gatehouse admin account.');
+    print(`    sign in at ${ctx.config.publicUrl}/login`);
+    print(`    username:  ${email}`);
+    print(`    password:  ${password}`);
+    print('  This password is shown only once. Change it after signing in.');
+    print('');
+  }
+}

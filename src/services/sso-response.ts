@@ -1,0 +1,116 @@
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+import { buildResponse, buildStatusResponse } from '../saml/response';
+import { newSamlId } from '../saml/xml';
+import { AUTHN_CONTEXT, STATUS, type ResponseAttribute } from '../saml/types';
+import type { Application, AttributeMapping, Group, User } from '../store';
+
+/** The signed-in session as the SSO service sees it. */
+export interface SignedInSession {
+  userId: string;
+  /** ISO time of the last interactive sign-in (AuthnInstant, ForceAuthn). */
+  authnInstant: string;
+  sessionIndex: string;
+}
+
+/** What the HTTP layer renders as the auto-submitting form (bindings §3.5.4). */
+export interface PostToAcs {
+  kind: 'post';
+  acsUrl: string;
+  samlResponse: string;
+  relayState?: string;
+  appLabel: string;
+}
+
+function userValue(user: User, source: Exclude<AttributeMapping['source'], 'groups' | undefined>): string {
+  return user[source];
+}
+
+/** The AttributeStatement from the app's mappings: user properties, group names or constants. */
+export function resolveAttributes(app: Application, user: User, groups: Group[]): ResponseAttribute[] {
+  const out: ResponseAttribute[] = [];
+  for (const mapping of app.attributes) {
+    let values: string[];
+    if (mapping.value !== undefined) values = [mapping.value];
+    else if (mapping.source === 'groups') values = groups.map((g) => g.name);
+    else if (mapping.source) values = [userValue(user, mapping.source)].filter((v) => v !== '');
+    else values = [];
+    if (values.length > 0) out.push({ name: mapping.name, nameFormat: mapping.nameFormat, values });
+  }
+  return out;
+}
+
+function nameIdValue(app: Application, user: User): string {
+  const value = user[app.sso.nameIdSource];
+  if (!value) {
+    throw new AppError(422, 'sso.nameid_missing', `Your account has no ${app.sso.nameIdSource}, which ${app.displayLabel} uses to identify you. Ask your administrator to fill it in.`);
+  }
+  return value;
+}
+
+function authnContextFor(ctx: AppContext): string {
+  // Password sign-in over TLS is PasswordProtectedTransport (SAML authn context §3.4.13).
+  return ctx.config.publicUrl.startsWith('https:') ? AUTHN_CONTEXT.passwordProtectedTransport : AUTHN_CONTEXT.password;
+}
+
+export async function buildSuccessPost(ctx: AppContext, args: {
+  app: Application; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string; relayState?: string;
+}): Promise<PostToAcs> {
+  const { app, user, session } = args;
+  const needsGroups = app.attributes.some((a) => a.source === 'groups');
+  const groups = needsGroups ? await ctx.store.groups.listGroupsOfUser(user.id) : [];
+  const xml = buildResponse({
+    responseId: newSamlId(),
+    assertionId: newSamlId(),
+    issuer: app.sso.idpEntityId,
+    destination: args.acsUrl,
+    inResponseTo: args.inResponseTo,
+    audience: app.sso.spEntityId,
+    nameId: { value: nameIdValue(app, user), format: app.sso.nameIdFormat },
+    now: ctx.clock.now(),
+    assertionLifetimeSeconds: ctx.config.samlAssertionLifetimeSeconds,
+    clockSkewSeconds: ctx.config.samlClockSkewSeconds,
+    authnInstant: new Date(session.authnInstant),
+    sessionIndex: session.sessionIndex,
+    authnContextClassRef: authnContextFor(ctx),
+    attributes: resolveAttributes(app, user, groups),
+    signAssertion: app.sso.signAssertion,
+    signResponse: app.sso.signResponse,
+    algorithm: app.sso.signatureAlgorithm,
+    credential: await ctx.keys.credentialFor(app.signingKeyId),
+  });
+  return {
+    kind: 'post', acsUrl: args.acsUrl, appLabel: app.displayLabel,
+    samlResponse: Buffer.from(xml, 'utf8').toString('base64'), relayState: args.relayState,
+  };
+}
+
+/** Which party is at fault for each second-level status we send (core §3.2.2.2). */
+const TOP_STATUS_OF: Record<string, string> = {
+  [STATUS.noPassive]: STATUS.responder,
+  [STATUS.requestDenied]: STATUS.responder,
+  [STATUS.invalidNameIdPolicy]: STATUS.requester,
+  [STATUS.noAuthnContext]: STATUS.requester,
+};
+
+/** A signed error Response to an ACS that has already been verified (security.md §2 contract (b)). */
+export async function buildErrorPost(ctx: AppContext, args: {
+  app: Application; acsUrl: string; inResponseTo?: string; relayState?: string; subStatus: string; message: string;
+}): Promise<PostToAcs> {
+  const xml = buildStatusResponse({
+    responseId: newSamlId(),
+    issuer: args.app.sso.idpEntityId,
+    destination: args.acsUrl,
+    inResponseTo: args.inResponseTo,
+    now: ctx.clock.now(),
+    topStatus: TOP_STATUS_OF[args.subStatus] ?? STATUS.responder,
+    subStatus: args.subStatus,
+    statusMessage: args.message,
+    algorithm: args.app.sso.signatureAlgorithm,
+    credential: await ctx.keys.credentialFor(args.app.signingKeyId),
+  });
+  return {
+    kind: 'post', acsUrl: args.acsUrl, appLabel: args.app.displayLabel,
+    samlResponse: Buffer.from(xml, 'utf8').toString('base64'), relayState: args.relayState,
+  };
+}

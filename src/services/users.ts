@@ -1,0 +1,118 @@
+import crypto from 'node:crypto';
+import { hash, verify } from '@node-rs/argon2';
+import { z } from 'zod';
+import type { AppContext } from '../context';
+import { assertThat, conflict, notFound } from '../errors';
+import type { RequestMeta } from '../insights/recorder';
+import type { User } from '../store';
+import { parseInput, xmlText } from './validation';
+
+/**
+ * Users: profile rules, password hashing (argon2id, m=19 MiB, t=2, p=1: the OWASP Password
+ * Storage Cheat Sheet's first choice) and the audit events of every change.
+ */
+export const passwordSchema = z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters');
+
+const profileFields = {
+  username: xmlText(64).regex(/^[A-Za-z0-9][A-Za-z0-9._@+-]*$/, 'may use letters, digits and . _ @ + - only'),
+  email: xmlText(254).email('must be an e-mail address'),
+  firstName: xmlText(200).default(''),
+  lastName: xmlText(200).default(''),
+  displayName: xmlText(200).default(''),
+  employeeId: xmlText(100).default(''),
+  title: xmlText(200).default(''),
+};
+
+const createUserSchema = z.strictObject({
+  ...profileFields,
+  state: z.enum(['active', 'suspended']).default('active'),
+  isAdmin: z.boolean().default(false),
+  password: passwordSchema.optional(),
+});
+
+const updateUserSchema = z.strictObject({
+  username: profileFields.username.optional(),
+  email: profileFields.email.optional(),
+  firstName: xmlText(200).optional(),
+  lastName: xmlText(200).optional(),
+  displayName: xmlText(200).optional(),
+  employeeId: xmlText(100).optional(),
+  title: xmlText(200).optional(),
+  state: z.enum(['active', 'suspended']).optional(),
+  isAdmin: z.boolean().optional(),
+});
+
+export const hashPassword = (password: string) => hash(password);
+
+/** Verified against when the login is unknown, so unknown and known users take the same time. */
+let decoyHash: Promise<string> | undefined;
+
+export async function createUser(ctx: AppContext, meta: RequestMeta, input: unknown): Promise<User> {
+  const data = parseInput(createUserSchema, input);
+  const now = ctx.clock.now().toISOString();
+  const user: User = {
+    id: crypto.randomUUID(), username: data.username, email: data.email, firstName: data.firstName,
+    lastName: data.lastName, displayName: data.displayName || `${data.firstName} ${data.lastName}`.trim(),
+    employeeId: data.employeeId, title: data.title, state: data.state, isAdmin: data.isAdmin,
+    createdAt: now, updatedAt: now,
+  };
+  const passwordHash = data.password ? await hashPassword(data.password) : null;
+  await ctx.store.users.create(user, passwordHash);
+  await ctx.insights.record(meta, { type: 'user_create', outcome: 'success', target: userTarget(user) });
+  return user;
+}
+
+export async function getUser(ctx: AppContext, id: string): Promise<User> {
+  const user = await ctx.store.users.findById(id);
+  assertThat(user, () => notFound('users.not_found', 'No user has this id.'));
+  return user;
+}
+
+export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<User> {
+  const changes = parseInput(updateUserSchema, input);
+  const before = await getUser(ctx, id);
+  if (changes.isAdmin === false && before.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
+    throw conflict('users.last_admin', 'This is the last admin; make another user an admin first.');
+  }
+  await ctx.store.users.update(id, changes, ctx.clock.now().toISOString());
+  const after = await getUser(ctx, id);
+  const changed = Object.keys(changes).filter((k) => before[k as keyof User] !== after[k as keyof User]);
+  await ctx.insights.record(meta, { type: 'user_update', outcome: 'success', target: userTarget(after), detail: { changed } });
+  return after;
+}
+
+export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
+  const user = await getUser(ctx, id);
+  if (user.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
+    throw conflict('users.last_admin', 'This is the last admin and cannot be deleted.');
+  }
+  await ctx.store.users.delete(id);
+  await ctx.insights.record(meta, { type: 'user_delete', outcome: 'success', target: userTarget(user) });
+}
+
+export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<void> {
+  const { password } = parseInput(z.strictObject({ password: passwordSchema }), input);
+  const user = await getUser(ctx, id);
+  await ctx.store.users.setPasswordHash(id, await hashPassword(password), ctx.clock.now().toISOString());
+  await ctx.insights.record(meta, { type: 'user_password_set', outcome: 'success', target: userTarget(user) });
+}
+
+/**
+ * Check a login (username or e-mail) and password. Returns the user only when both match; the
+ * caller decides what a suspended user sees. Unknown logins cost the same argon2 work.
+ */
+export async function verifyCredentials(ctx: AppContext, login: string, password: string): Promise<User | undefined> {
+  if (login.length > 254 || password.length > 256) return undefined;
+  const user = await ctx.store.users.findByLogin(login);
+  const stored = user ? await ctx.store.users.getPasswordHash(user.id) : undefined;
+  if (!user || !stored) {
+    decoyHash ??= hashPassword(crypto.randomBytes(16).toString('hex'));
+    await verify(await decoyHash, password).catch(() => false);
+    return undefined;
+  }
+  return (await verify(stored, password).catch(() => false)) ? user : undefined;
+}
+
+export function userTarget(user: User) {
+  return { type: 'user', id: user.id, label: user.username };
+}
