@@ -1,0 +1,110 @@
+import crypto from 'node:crypto';
+import { DOMParser } from '@xmldom/xmldom';
+import { badRequest } from '../errors';
+
+/**
+ * Small XML helpers shared by the SAML code: IDs, escaping in exclusive-c14n form, the XML 1.0
+ * character check, and a strict parser for inbound messages.
+ */
+
+/** An xs:ID (an NCName): `_` and 40 hex digits, 160 bits of randomness (core §1.3.4). */
+export function newSamlId(): string {
+  return `_${crypto.randomBytes(20).toString('hex')}`;
+}
+
+/**
+ * XML 1.0 §2.2 Char: TAB, LF, CR, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF. Anything else
+ * (C0 controls, U+FFFE/U+FFFF, lone surrogates) cannot be carried by any XML document; a value
+ * holding one would make a signed, ill-formed Response (security.md §1.1 step 8).
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+export function isXmlSafe(value: string): boolean {
+  return !NOT_XML_CHAR.test(value);
+}
+
+/** Text node escaping as exclusive c14n writes it (XML-C14N §2.3: &, <, >, CR). */
+export function escapeText(value: string): string {
+  return value.replace(/[&<>\r]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;'));
+}
+
+const ATTR_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '"': '&quot;', '\t': '&#x9;', '\n': '&#xA;', '\r': '&#xD;' };
+
+/** Attribute value escaping as exclusive c14n writes it (XML-C14N §2.3: &, <, ", TAB, LF, CR). */
+export function escapeAttr(value: string): string {
+  return value.replace(/[&<"\t\n\r]/g, (c) => ATTR_ESCAPES[c]);
+}
+
+/** Base64 body of a PEM certificate, as ds:X509Certificate and metadata carry it. */
+export function pemBody(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) CERTIFICATE-----/g, '').replace(/\s+/g, '');
+}
+
+/**
+ * SAML protocol messages never need a DTD, entities, comments or processing instructions, and each
+ * is a known attack surface: XXE, entity expansion, and parser differentials where a comment splits
+ * a text node (`https://sp.example/meta<!---->data`, security.md §1.1 step 7). Refuse them before
+ * any parser runs. A leading XML declaration is allowed: it is not a processing instruction.
+ */
+export function assertPlainXml(xml: string): void {
+  if (/<!DOCTYPE/i.test(xml) || /<!ENTITY/i.test(xml)) {
+    throw badRequest('saml.doctype_forbidden', 'The SAML message contains a DOCTYPE or entity declaration, which Gatehouse never accepts.');
+  }
+  if (xml.includes('<!--')) {
+    throw badRequest('saml.comment_forbidden', 'The SAML message contains an XML comment, which Gatehouse does not accept in protocol messages.');
+  }
+  const body = xml.replace(/^\uFEFF?\s*<\?xml\s[^?]*\?>/, '');
+  if (body.includes('<?')) {
+    throw badRequest('saml.processing_instruction_forbidden', 'The SAML message contains a processing instruction, which Gatehouse does not accept.');
+  }
+}
+
+/** Parse an inbound message after assertPlainXml; any parser complaint is a 400, never a crash. */
+export function parseStrictXml(xml: string): Document {
+  assertPlainXml(xml);
+  const problems: string[] = [];
+  const onProblem = (message: string) => {
+    problems.push(String(message).split('\n')[0]);
+  };
+  let document: Document | undefined;
+  try {
+    document = new DOMParser({
+      locator: {},
+      errorHandler: { warning: onProblem, error: onProblem, fatalError: onProblem },
+    }).parseFromString(xml, 'text/xml');
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const roots = document ? elementChildren(document as unknown as Element) : [];
+  if (!document || problems.length > 0 || roots.length !== 1) {
+    throw badRequest('saml.malformed_xml', 'The SAML message is not well-formed XML.', problems.slice(0, 3).join('; '));
+  }
+  return document;
+}
+
+/** Element children of a node (text, whitespace and other nodes skipped). */
+export function elementChildren(node: Element): Element[] {
+  const out: Element[] = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === 1) out.push(child as Element);
+  }
+  return out;
+}
+
+/** Direct children of `parent` with this namespace and local name. */
+export function childrenNamed(parent: Element, ns: string, localName: string): Element[] {
+  return elementChildren(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
+}
+
+/** Every element in the document with this namespace and local name, at any depth. */
+export function descendantsNamed(document: Document, ns: string, localName: string): Element[] {
+  return Array.from(document.getElementsByTagNameNS(ns, localName) as unknown as ArrayLike<Element>);
+}
+
+/** Text of an element that may hold text only: a child element inside (wrapping, injection) is refused. */
+export function textOnly(element: Element, what: string): string {
+  if (elementChildren(element).length > 0) {
+    throw badRequest('saml.malformed_request', `The ${what} of the SAML message must be plain text.`);
+  }
+  return (element.textContent ?? '').trim();
+}
