@@ -1,0 +1,49 @@
+import path from 'node:path';
+import express from 'express';
+import type { AppContext } from './context';
+import { createPassport } from './http/middleware/auth';
+import { errorHandler, notFoundHandler } from './http/middleware/errors';
+import { securityHeaders } from './http/middleware/security';
+import { sessionMiddleware } from './http/middleware/session';
+import { apiRouter } from './http/routes/api';
+import { authRouter } from './http/routes/auth';
+import { consoleRouter } from './http/routes/console';
+import { samlRouter } from './http/routes/saml';
+
+export const VIEWS_DIR = path.join(__dirname, '..', 'views');
+
+/** The Express app for a context; no listen, so tests drive it through supertest or a real port. */
+export function createApp(ctx: AppContext): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  app.set('view cache', true);
+  app.locals.productName = 'Gatehouse';
+
+  app.use(securityHeaders);
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h', index: false }));
+  app.use('/api/v1', apiRouter(ctx));
+
+  // Browser routes: urlencoded forms (SAML POST binding bodies are ≤ 200 KB, security.md §2 #9).
+  app.use(express.urlencoded({ extended: false, limit: '300kb', parameterLimit: 50 }));
+  app.use(sessionMiddleware(ctx));
+  const passport = createPassport(ctx);
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use((req, res, next) => {
+    res.locals.currentUser = req.user;
+    next();
+  });
+  app.use(authRouter(ctx, passport));
+  app.use(samlRouter(ctx));
+  app.use(consoleRouter(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx));
+  return app;
+}

@@ -1,0 +1,47 @@
+import { Router } from 'express';
+import type { AppContext } from '../../../context';
+import * as apps from '../../../services/applications';
+import { pageQuery, parseInput } from '../../../services/validation';
+import type { Application } from '../../../store';
+import { API_META } from '../../middleware/auth';
+
+/** Applications, their group bindings and metadata. */
+export function applicationsApi(ctx: AppContext): Router {
+  const router = Router();
+  const id = (value: unknown) => String(value);
+  const present = (app: Application) => ({ ...app, urls: apps.applicationUrls(ctx, app.slug) });
+
+  router.get('/applications', async (req, res) => {
+    const { items, total } = await ctx.store.applications.list(parseInput(pageQuery, req.query));
+    res.json({ items: items.map(present), total });
+  });
+  router.post('/applications', async (req, res) => {
+    res.status(201).json(present(await apps.createApplication(ctx, API_META(req), req.body)));
+  });
+  router.get('/applications/:id', async (req, res) => {
+    res.json(present(await apps.getApplication(ctx, id(req.params.id))));
+  });
+  router.patch('/applications/:id', async (req, res) => {
+    res.json(present(await apps.updateApplication(ctx, API_META(req), id(req.params.id), req.body)));
+  });
+  router.delete('/applications/:id', async (req, res) => {
+    await apps.deleteApplication(ctx, API_META(req), id(req.params.id));
+    res.status(204).end();
+  });
+  router.get('/applications/:id/groups', async (req, res) => {
+    res.json({ items: await apps.listBoundGroups(ctx, id(req.params.id)) });
+  });
+  router.put('/applications/:id/groups/:groupId', async (req, res) => {
+    await apps.bindGroup(ctx, API_META(req), id(req.params.id), id(req.params.groupId));
+    res.status(204).end();
+  });
+  router.delete('/applications/:id/groups/:groupId', async (req, res) => {
+    await apps.unbindGroup(ctx, API_META(req), id(req.params.id), id(req.params.groupId));
+    res.status(204).end();
+  });
+  router.get('/applications/:id/metadata', async (req, res) => {
+    const app = await apps.getApplication(ctx, id(req.params.id));
+    res.type('application/samlmetadata+xml').send(await apps.applicationMetadata(ctx, app));
+  });
+  return router;
+}

@@ -1,0 +1,82 @@
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type passport from 'passport';
+import type { AppContext } from '../../context';
+import type { User } from '../../store';
+import { requestMeta } from '../middleware/auth';
+import { csrfToken, verifyCsrf } from '../middleware/csrf';
+import { noStore } from '../middleware/security';
+
+/**
+ * `/login` and `/logout`. A pending SSO request travels as `?sso=<id>` (an opaque server-side
+ * record), never as a return URL, so sign-in cannot be turned into an open redirect.
+ */
+const PENDING_ID = /^[A-Za-z0-9_-]{32}$/;
+
+export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Router {
+  const router = Router();
+  const secure = ctx.config.publicUrl.startsWith('https:');
+
+  async function pendingApp(id: unknown) {
+    if (typeof id !== 'string' || !PENDING_ID.test(id)) return undefined;
+    const pending = await ctx.store.ssoState.findPending(id, ctx.clock.now().toISOString());
+    const app = pending && (await ctx.store.applications.findById(pending.appId));
+    return app && pending ? { pendingId: pending.id, slug: app.slug, label: app.displayLabel } : undefined;
+  }
+
+  async function renderLogin(req: Request, res: Response, status: number, error?: string) {
+    const target = await pendingApp(req.query.sso ?? req.body?.sso);
+    res.status(status).render('auth/login', {
+      title: 'Sign in', error, target, username: typeof req.body?.username === 'string' ? req.body.username : '',
+      csrf: csrfToken(req, res, ctx.sessionSecret, secure), reauth: req.query.reason === 'force_authn',
+    });
+  }
+
+  router.get('/login', noStore, (req, res) => renderLogin(req, res, 200));
+
+  router.post('/login', noStore, verifyCsrf(ctx.sessionSecret), (req, res, next) => {
+    auth.authenticate('local', { session: false }, (err: unknown, user: User | false) => {
+      if (err) return next(err);
+      if (!user) {
+        void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: 'auth.invalid_credentials',
+          detail: { login: String(req.body?.username ?? '').slice(0, 100) } });
+        // One message for unknown user and wrong password: it must not say which part was wrong.
+        return void renderLogin(req, res, 401, 'The username or password is incorrect.');
+      }
+      if (user.state !== 'active') {
+        void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: 'auth.suspended', target: { type: 'user', id: user.id, label: user.username } });
+        return void renderLogin(req, res, 403, 'Your account is suspended. Ask your administrator.');
+      }
+      // passport ≥0.6 regenerates the session id here (session fixation, security.md §2 #16).
+      req.login(user, (loginError) => {
+        if (loginError) return next(loginError);
+        req.session.authnInstant = ctx.clock.now().toISOString();
+        req.session.sessionIndex = `_${crypto.randomBytes(16).toString('hex')}`;
+        void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'success', target: { type: 'user', id: user.id, label: user.username } });
+        pendingApp(req.body?.sso).then((target) => {
+          res.redirect(303, target ? `/saml2/${target.slug}/continue/${target.pendingId}` : '/');
+        }, next);
+      });
+    })(req, res, next);
+  });
+
+  router.get('/logout', noStore, (req, res) => {
+    res.render('auth/logout', { title: 'Sign out', csrf: csrfToken(req, res, ctx.sessionSecret, secure), signedIn: Boolean(req.user) });
+  });
+
+  router.post('/logout', noStore, verifyCsrf(ctx.sessionSecret), (req, res, next) => {
+    const meta = requestMeta(req);
+    const wasSignedIn = Boolean(req.user);
+    // passport ≥0.6 logout regenerates the session; destroy it so nothing remains server-side.
+    req.logout((err) => {
+      if (err) return next(err);
+      req.session.destroy(() => {
+        if (wasSignedIn) void ctx.insights.record(meta, { type: 'user_logout', outcome: 'success', target: { type: 'user', id: meta.actor.id, label: meta.actor.label } });
+        res.clearCookie('gatehouse.sid', { path: '/' });
+        res.redirect(303, '/login');
+      });
+    });
+  });
+
+  return router;
+}
