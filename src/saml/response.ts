@@ -54,11 +54,25 @@ function safe(value: string, what: string): string {
 const text = (value: string, what: string) => escapeText(safe(value, what));
 const attr = (value: string, what: string) => escapeAttr(safe(value, what));
 
+/** One RSA operation the builder needs: the caller performs it, synchronously or on the thread pool. */
+export interface SignRequest {
+  hash: string;
+  data: Buffer;
+  key: SigningCredential['privateKey'];
+}
+
+/**
+ * The builders are generators that yield each RSA operation and receive its result, so one
+ * implementation serves both the synchronous driver (unit code, benchmark) and the asynchronous
+ * one that signs on libuv's thread pool and keeps the event loop free (the HTTP path).
+ */
+type Building = Generator<SignRequest, string, Buffer>;
+
 /**
  * An enveloped signature (xmldsig-core §6.6.4) over the element whose canonical form is `canonical`.
  * SignedInfo is canonicalised on its own, so there it carries the xmlns:ds declaration itself.
  */
-function signatureFor(canonical: string, referenceId: string, algorithm: SignatureAlgorithm, credential: SigningCredential): string {
+function* signatureFor(canonical: string, referenceId: string, algorithm: SignatureAlgorithm, credential: SigningCredential): Building {
   const alg = ALGORITHMS[algorithm];
   const digest = crypto.createHash(alg.hash).update(canonical, 'utf8').digest('base64');
   const signedInfoBody = `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"></ds:CanonicalizationMethod>`
@@ -68,7 +82,7 @@ function signatureFor(canonical: string, referenceId: string, algorithm: Signatu
     + `</ds:Transforms><ds:DigestMethod Algorithm="${alg.digestUri}"></ds:DigestMethod>`
     + `<ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`;
   const signedInfo = `<ds:SignedInfo xmlns:ds="${NS.dsig}">${signedInfoBody}</ds:SignedInfo>`;
-  const value = crypto.sign(alg.hash, Buffer.from(signedInfo, 'utf8'), credential.privateKey).toString('base64');
+  const value = (yield { hash: alg.hash, data: Buffer.from(signedInfo, 'utf8'), key: credential.privateKey }).toString('base64');
   return `<ds:Signature xmlns:ds="${NS.dsig}"><ds:SignedInfo>${signedInfoBody}</ds:SignedInfo>`
     + `<ds:SignatureValue>${value}</ds:SignatureValue>`
     + `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificateBody(credential)}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`
@@ -76,11 +90,11 @@ function signatureFor(canonical: string, referenceId: string, algorithm: Signatu
 }
 
 /** Insert a signature right after the element's Issuer, where the schemas place ds:Signature. */
-function signAfterIssuer(head: string, issuer: string, rest: string, id: string, algorithm: SignatureAlgorithm, credential: SigningCredential): string {
-  return `${head}${issuer}${signatureFor(`${head}${issuer}${rest}`, id, algorithm, credential)}${rest}`;
+function* signAfterIssuer(head: string, issuer: string, rest: string, id: string, algorithm: SignatureAlgorithm, credential: SigningCredential): Building {
+  return `${head}${issuer}${yield* signatureFor(`${head}${issuer}${rest}`, id, algorithm, credential)}${rest}`;
 }
 
-function assertionOf(input: ResponseInput): string {
+function* assertionOf(input: ResponseInput): Building {
   const { now } = input;
   const notBefore = instant(new Date(now.getTime() - input.clockSkewSeconds * 1000));
   const notOnOrAfter = instant(new Date(now.getTime() + input.assertionLifetimeSeconds * 1000));
@@ -107,7 +121,7 @@ function assertionOf(input: ResponseInput): string {
   const issuer = `<saml:Issuer>${text(input.issuer, 'IdP entity ID')}</saml:Issuer>`;
   const rest = `${subject}${conditions}${authn}${attributes}</saml:Assertion>`;
   if (!input.signAssertion) return `${head}${issuer}${rest}`;
-  return signAfterIssuer(head, issuer, rest, input.assertionId, input.algorithm, input.credential);
+  return yield* signAfterIssuer(head, issuer, rest, input.assertionId, input.algorithm, input.credential);
 }
 
 /** Response/@-attributes in c14n order: Destination < ID < InResponseTo < IssueInstant < Version. */
@@ -121,27 +135,50 @@ function responseIssuer(issuer: string): string {
   return `<saml:Issuer xmlns:saml="${NS.assertion}">${text(issuer, 'IdP entity ID')}</saml:Issuer>`;
 }
 
-/**
- * A successful Response with one bearer assertion. `inResponseTo` undefined (IdP-initiated) leaves
- * the attribute out entirely: an empty value would be wrong (profiles §4.1.4.2).
- */
-export function buildResponse(input: ResponseInput): string {
+function* response(input: ResponseInput): Building {
   if (!input.signAssertion && !input.signResponse) {
     throw unprocessable('saml.unsigned_response', 'A Response must sign the assertion, the response or both.');
   }
   const head = responseHead(input.responseId, input.destination, input.inResponseTo, input.now);
   const issuer = responseIssuer(input.issuer);
-  const rest = `<samlp:Status><samlp:StatusCode Value="${STATUS.success}"></samlp:StatusCode></samlp:Status>${assertionOf(input)}</samlp:Response>`;
+  const rest = `<samlp:Status><samlp:StatusCode Value="${STATUS.success}"></samlp:StatusCode></samlp:Status>${yield* assertionOf(input)}</samlp:Response>`;
   if (!input.signResponse) return `${head}${issuer}${rest}`;
-  return signAfterIssuer(head, issuer, rest, input.responseId, input.algorithm, input.credential);
+  return yield* signAfterIssuer(head, issuer, rest, input.responseId, input.algorithm, input.credential);
 }
 
-/** A signed error Response without an assertion (core §3.2.2), for an ACS already verified. */
-export function buildStatusResponse(input: StatusResponseInput): string {
+function* statusResponse(input: StatusResponseInput): Building {
   const head = responseHead(input.responseId, input.destination, input.inResponseTo, input.now);
   const issuer = responseIssuer(input.issuer);
   const sub = input.subStatus ? `<samlp:StatusCode Value="${attr(input.subStatus, 'status')}"></samlp:StatusCode>` : '';
   const message = input.statusMessage ? `<samlp:StatusMessage>${text(input.statusMessage, 'status message')}</samlp:StatusMessage>` : '';
   const rest = `<samlp:Status><samlp:StatusCode Value="${attr(input.topStatus, 'status')}">${sub}</samlp:StatusCode>${message}</samlp:Status></samlp:Response>`;
-  return signAfterIssuer(head, issuer, rest, input.responseId, input.algorithm, input.credential);
+  return yield* signAfterIssuer(head, issuer, rest, input.responseId, input.algorithm, input.credential);
 }
+
+function runSync(building: Building): string {
+  let step = building.next();
+  while (!step.done) step = building.next(crypto.sign(step.value.hash, step.value.data, step.value.key));
+  return step.value;
+}
+
+/** crypto.sign with a callback runs the RSA operation on libuv's thread pool. */
+const signOnPool = (r: SignRequest) => new Promise<Buffer>((resolve, reject) => {
+  crypto.sign(r.hash, r.data, r.key, (error, signature) => (error ? reject(error) : resolve(signature)));
+});
+
+async function runAsync(building: Building): Promise<string> {
+  let step = building.next();
+  while (!step.done) step = building.next(await signOnPool(step.value));
+  return step.value;
+}
+
+/**
+ * A successful Response with one bearer assertion. `inResponseTo` undefined (IdP-initiated) leaves
+ * the attribute out entirely: an empty value would be wrong (profiles §4.1.4.2).
+ */
+export const buildResponse = (input: ResponseInput): string => runSync(response(input));
+export const buildResponseAsync = (input: ResponseInput): Promise<string> => runAsync(response(input));
+
+/** A signed error Response without an assertion (core §3.2.2), for an ACS already verified. */
+export const buildStatusResponse = (input: StatusResponseInput): string => runSync(statusResponse(input));
+export const buildStatusResponseAsync = (input: StatusResponseInput): Promise<string> => runAsync(statusResponse(input));

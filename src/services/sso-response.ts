@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { AppError } from '../errors';
-import { buildResponse, buildStatusResponse } from '../saml/response';
+import { buildResponseAsync, buildStatusResponseAsync } from '../saml/response';
 import { newSamlId } from '../saml/xml';
 import { AUTHN_CONTEXT, STATUS, type ResponseAttribute } from '../saml/types';
 import type { Application, AttributeMapping, Group, User } from '../store';
@@ -59,7 +59,8 @@ export async function buildSuccessPost(ctx: AppContext, args: {
   const { app, user, session } = args;
   const needsGroups = app.attributes.some((a) => a.source === 'groups');
   const groups = needsGroups ? await ctx.store.groups.listGroupsOfUser(user.id) : [];
-  const xml = buildResponse({
+  // Signed on the thread pool: the event loop serves other requests during the RSA operation.
+  const xml = await buildResponseAsync({
     responseId: newSamlId(),
     assertionId: newSamlId(),
     issuer: app.sso.idpEntityId,
@@ -97,7 +98,7 @@ const TOP_STATUS_OF: Record<string, string> = {
 export async function buildErrorPost(ctx: AppContext, args: {
   app: Application; acsUrl: string; inResponseTo?: string; relayState?: string; subStatus: string; message: string;
 }): Promise<PostToAcs> {
-  const xml = buildStatusResponse({
+  const xml = await buildStatusResponseAsync({
     responseId: newSamlId(),
     issuer: args.app.sso.idpEntityId,
     destination: args.acsUrl,
