@@ -50,6 +50,7 @@ export function openSqliteStore(location: string): Store {
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
+  const events = createEventRepository(db);
   let inTransaction = false;
   return {
     kind: 'sqlite',
@@ -57,7 +58,7 @@ export function openSqliteStore(location: string): Store {
     groups: guarded(createGroupRepository(db)),
     applications: guarded(createApplicationRepository(db)),
     signingKeys: guarded(createSigningKeyRepository(db)),
-    events: guarded(createEventRepository(db)),
+    events: guarded(events),
     sessions: guarded(createSessionRepository(db)),
     ssoState: guarded(createSsoStateRepository(db)),
     settings: guarded(createSettingsRepository(db)),
@@ -86,6 +87,7 @@ export function openSqliteStore(location: string): Store {
       }
     },
     async close() {
+      events.flush();
       db.close();
     },
   };

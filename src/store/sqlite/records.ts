@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventFilter, NewEvent, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -53,15 +53,47 @@ const toEvent = (row: EventRow): EventRecord => ({
   appId: row.app_id, clientIp: row.client_ip, detail: JSON.parse(row.detail_json) as Record<string, unknown>,
 });
 
-export function createEventRepository(db: Database.Database): EventRepository {
-  // Appended on every SSO attempt: prepared once.
+/**
+ * Events are appended on every SSO attempt, and in WAL mode each autocommit costs a WAL write of
+ * every page it touches. Appends that arrive in the same event-loop turn are committed together in
+ * one transaction (group commit); each caller's promise resolves only once its row is committed,
+ * so an acknowledged event is as durable as before, at a fraction of the cost under load.
+ */
+export function createEventRepository(db: Database.Database): EventRepository & { flush(): void } {
   const insert = db.prepare(`INSERT INTO events (time, type, outcome, reason, actor_type, actor_id, actor_label,
     target_type, target_id, target_label, app_id, client_ip, detail_json)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertOne = (e: NewEvent) => Number(insert.run(e.time, e.type, e.outcome, e.reason, e.actorType, e.actorId,
+    e.actorLabel, e.targetType, e.targetId, e.targetLabel, e.appId, e.clientIp, JSON.stringify(e.detail)).lastInsertRowid);
+  const insertAll = db.transaction((rows: NewEvent[]) => rows.map(insertOne));
+  let queue: { event: NewEvent; resolve: (id: number) => void; reject: (error: unknown) => void }[] = [];
+
+  function flush(): void {
+    if (queue.length === 0) return;
+    const batch = queue;
+    queue = [];
+    try {
+      insertAll(batch.map((q) => q.event)).forEach((id, i) => batch[i].resolve(id));
+    } catch {
+      // One bad row must not take the others with it: retry one by one, each with its own outcome.
+      for (const q of batch) {
+        try {
+          q.resolve(insertOne(q.event));
+        } catch (error) {
+          q.reject(error);
+        }
+      }
+    }
+  }
+
   return {
-    async append(e) {
-      return Number(insert.run(e.time, e.type, e.outcome, e.reason, e.actorType, e.actorId, e.actorLabel,
-        e.targetType, e.targetId, e.targetLabel, e.appId, e.clientIp, JSON.stringify(e.detail)).lastInsertRowid);
+    flush,
+    append(e) {
+      // Inside a store transaction the event belongs to that unit of work: written at once.
+      if (db.inTransaction) return Promise.resolve(insertOne(e));
+      return new Promise<number>((resolve, reject) => {
+        if (queue.push({ event: e, resolve, reject }) === 1) setImmediate(flush);
+      });
     },
     async list(filter: EventFilter) {
       const clauses: string[] = [];
@@ -76,6 +108,7 @@ export function createEventRepository(db: Database.Database): EventRepository {
       if (filter.until) add('time < ?', filter.until);
       if (filter.before !== undefined) add('id < ?', filter.before);
       const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      flush();
       const rows = db.prepare(`SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?`).all(...params, filter.limit) as EventRow[];
       return rows.map(toEvent);
     },
