@@ -20,6 +20,9 @@ export function createApp(ctx: AppContext): express.Express {
   app.set('view engine', 'ejs');
   app.set('views', VIEWS_DIR);
   app.set('view cache', true);
+  // Includes are written from the views root (`/partials/top`): EJS then resolves them without a
+  // file-system probe on every render.
+  app.set('view options', { root: VIEWS_DIR });
   app.locals.productName = 'Gatehouse';
 
   app.use(securityHeaders);

@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import { DOMParser } from '@xmldom/xmldom';
+import { randomBytesPooled } from '../crypto/random';
 import { badRequest } from '../errors';
 
 /**
@@ -9,7 +9,7 @@ import { badRequest } from '../errors';
 
 /** An xs:ID (an NCName): `_` and 40 hex digits, 160 bits of randomness (core §1.3.4). */
 export function newSamlId(): string {
-  return `_${crypto.randomBytes(20).toString('hex')}`;
+  return `_${randomBytesPooled(20).toString('hex')}`;
 }
 
 /**

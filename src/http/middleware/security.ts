@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomBytesPooled } from '../../crypto/random';
 import type { RequestHandler } from 'express';
 
 /**
@@ -7,7 +7,7 @@ import type { RequestHandler } from 'express';
  * ACS widen `form-action` for that one response (see renderPostForm).
  */
 export const securityHeaders: RequestHandler = (_req, res, next) => {
-  const nonce = crypto.randomBytes(16).toString('base64');
+  const nonce = randomBytesPooled(16).toString('base64');
   res.locals.cspNonce = nonce;
   res.setHeader('Content-Security-Policy', contentSecurityPolicy(nonce, "'self'"));
   res.setHeader('X-Content-Type-Options', 'nosniff');
