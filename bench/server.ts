@@ -36,6 +36,13 @@ async function main() {
   const server = createApp(ctx).listen(0, '127.0.0.1', () => {
     process.send?.({ port: (server.address() as AddressInfo).port, slug: app.slug });
   });
+  // The parent asks for CPU time (user + system, all threads) around each round.
+  process.on('message', (m) => {
+    if (m === 'cpu') {
+      const { user, system } = process.cpuUsage();
+      process.send?.({ cpu: user + system });
+    }
+  });
   process.on('disconnect', () => {
     server.close();
     void ctx.store.close().then(() => fs.rmSync(dir, { recursive: true, force: true }));
