@@ -120,5 +120,10 @@ export function decodePost(body: Record<string, unknown>, limits: DecodeLimits):
   }
   const relayState = formField(body, 'RelayState');
   checkRelayState(relayState, limits);
-  return { binding: 'post', xml: decodeUtf8(bytes, 'SAMLRequest'), relayState };
+  // Bindings §3.5.4 says POST carries plain base64, but node-saml (and so passport-saml SPs)
+  // DEFLATE it by default. XML starts with '<' (or a BOM/whitespace); anything else is inflated,
+  // under the same output cap as the Redirect binding.
+  const looksLikeXml = /^(?:\xEF\xBB\xBF)?\s*</.test(bytes.subarray(0, 16).toString('latin1'));
+  const xmlBytes = looksLikeXml ? bytes : inflateCapped(bytes, limits);
+  return { binding: 'post', xml: decodeUtf8(xmlBytes, 'SAMLRequest'), relayState };
 }
