@@ -1,6 +1,7 @@
 import { badRequest } from '../errors';
 import { verifyPostSignature, verifyRedirectSignature } from './request-signature';
-import { AUTHN_CONTEXT, BINDING, NAMEID_FORMAT, STATUS, type AuthnRequestData, type DecodedMessage } from './types';
+import { chooseAuthnContext } from './authn-context';
+import { BINDING, NAMEID_FORMAT, STATUS, type AuthnRequestData, type DecodedMessage } from './types';
 
 /**
  * An AuthnRequest runs through this table of checks, in order, before anything is sent anywhere
@@ -164,17 +165,23 @@ export function runAuthnRequestChecks(c: CheckContext): RegisteredAcs {
 
 /**
  * After the ACS is trusted, a request we cannot satisfy is answered with a SAML error Response
- * (core §3.4.1.1, §3.2.2.2). Returns the second-level status, or undefined when satisfiable.
+ * (core §3.4.1.1, §3.2.2.2). `offeredAuthnContexts` lists, weakest first, the classes that describe
+ * how the user signs in. Returns the class to assert, or the second-level status to answer with.
  */
-export function unsatisfiableStatus(request: AuthnRequestData, appNameIdFormat: string): { status: string; message: string } | undefined {
+export function satisfiability(
+  request: AuthnRequestData, appNameIdFormat: string, offeredAuthnContexts: readonly string[],
+): { authnContextClassRef: string } | { status: string; message: string } {
   const policy = request.nameIdPolicyFormat;
   if (policy && policy !== NAMEID_FORMAT.unspecified && policy !== appNameIdFormat) {
     return { status: STATUS.invalidNameIdPolicy, message: `NameID format ${policy} is not configured for this application.` };
   }
-  const wanted = request.requestedAuthnContextClassRefs;
-  const offered: string[] = [AUTHN_CONTEXT.password, AUTHN_CONTEXT.passwordProtectedTransport, AUTHN_CONTEXT.unspecified];
-  if (wanted.length > 0 && !wanted.some((ref) => offered.includes(ref))) {
-    return { status: STATUS.noAuthnContext, message: 'The requested authentication context is not available.' };
+  const chosen = chooseAuthnContext(
+    { classRefs: request.requestedAuthnContextClassRefs, comparison: request.requestedAuthnContextComparison }, offeredAuthnContexts);
+  if (!chosen) {
+    return {
+      status: STATUS.noAuthnContext,
+      message: `Gatehouse cannot state the requested authentication context (${request.requestedAuthnContextComparison} ${request.requestedAuthnContextClassRefs.join(', ')}) for this sign-in; it can state ${offeredAuthnContexts.join(', ')}.`,
+    };
   }
-  return undefined;
+  return { authnContextClassRef: chosen };
 }

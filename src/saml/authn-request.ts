@@ -12,6 +12,7 @@ import { childrenNamed, descendantsNamed, parseStrictXml, textOnly } from './xml
 /** NCName (XML Namespaces §3), capped: request IDs are remembered in the replay cache. */
 const NCNAME = /^[A-Za-z_][\w.-]*$/;
 const MAX_ID_LENGTH = 256;
+const COMPARISONS: readonly string[] = ['exact', 'minimum', 'maximum', 'better'];
 /** xs:dateTime with an explicit UTC or offset zone; a zone-less time is ambiguous (core §1.3.3 wants UTC). */
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
@@ -83,6 +84,10 @@ export function parseAuthnRequest(xml: string): { data: AuthnRequestData; docume
   const policy = atMostOne(root, NS.protocol, 'NameIDPolicy');
   const requested = atMostOne(root, NS.protocol, 'RequestedAuthnContext');
   const classRefs = requested ? childrenNamed(requested, NS.assertion, 'AuthnContextClassRef').map((e) => textOnly(e, 'AuthnContextClassRef')) : [];
+  const comparison = requested ? optionalAttr(requested, 'Comparison') ?? 'exact' : 'exact';
+  if (!COMPARISONS.includes(comparison as AuthnRequestData['requestedAuthnContextComparison'])) {
+    throw malformed('RequestedAuthnContext Comparison must be exact, minimum, maximum or better.');
+  }
 
   const data: AuthnRequestData = {
     id: readId(root),
@@ -98,6 +103,7 @@ export function parseAuthnRequest(xml: string): { data: AuthnRequestData; docume
     isPassive: booleanAttr(root, 'IsPassive'),
     nameIdPolicyFormat: policy ? optionalAttr(policy, 'Format') : undefined,
     requestedAuthnContextClassRefs: classRefs,
+    requestedAuthnContextComparison: comparison as AuthnRequestData['requestedAuthnContextComparison'],
     // Any signature anywhere makes the request "signed": a wrapped one must be checked, not ignored.
     hasEnvelopedSignature: descendantsNamed(document, NS.dsig, 'Signature').length > 0,
   };

@@ -142,6 +142,8 @@ export interface AuthnRequestData {
   isPassive: boolean;
   nameIdPolicyFormat?: string;
   requestedAuthnContextClassRefs: string[];
+  /** RequestedAuthnContext/@Comparison; "exact" when absent (core §3.3.2.2.1). */
+  requestedAuthnContextComparison: 'exact' | 'minimum' | 'maximum' | 'better';
   /** True when the root carries an enveloped ds:Signature (POST binding). */
   hasEnvelopedSignature: boolean;
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { AppError } from '../errors';
 import { buildResponseAsync, buildStatusResponseAsync } from '../saml/response';
 import { newSamlId } from '../saml/xml';
-import { AUTHN_CONTEXT, STATUS, type ResponseAttribute } from '../saml/types';
+import { STATUS, type ResponseAttribute } from '../saml/types';
 import type { Application, AttributeMapping, Group, User } from '../store';
 
 /** The signed-in session as the SSO service sees it. */
@@ -48,13 +48,10 @@ function nameIdValue(app: Application, user: User): string {
   return value;
 }
 
-function authnContextFor(ctx: AppContext): string {
-  // Password sign-in over TLS is PasswordProtectedTransport (SAML authn context §3.4.13).
-  return ctx.config.publicUrl.startsWith('https:') ? AUTHN_CONTEXT.passwordProtectedTransport : AUTHN_CONTEXT.password;
-}
 
 export async function buildSuccessPost(ctx: AppContext, args: {
   app: Application; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string; relayState?: string;
+  authnContextClassRef: string;
 }): Promise<PostToAcs> {
   const { app, user, session } = args;
   const needsGroups = app.attributes.some((a) => a.source === 'groups');
@@ -73,7 +70,7 @@ export async function buildSuccessPost(ctx: AppContext, args: {
     clockSkewSeconds: ctx.config.samlClockSkewSeconds,
     authnInstant: new Date(session.authnInstant),
     sessionIndex: session.sessionIndex,
-    authnContextClassRef: authnContextFor(ctx),
+    authnContextClassRef: args.authnContextClassRef,
     attributes: resolveAttributes(app, user, groups),
     signAssertion: app.sso.signAssertion,
     signResponse: app.sso.signResponse,

@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { AppError, forbidden, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import { defaultAcs, runAuthnRequestChecks, unsatisfiableStatus, type SpRegistration } from '../saml/authn-checks';
+import { defaultAcs, runAuthnRequestChecks, satisfiability, type SpRegistration } from '../saml/authn-checks';
 import { parseAuthnRequest } from '../saml/authn-request';
 import { decodePost, decodeRedirect } from '../saml/bindings';
-import { STATUS, type DecodeLimits } from '../saml/types';
+import { AUTHN_CONTEXT, STATUS, type DecodeLimits } from '../saml/types';
 import type { Application, PendingSso } from '../store';
 import { appTarget, applicationUrls } from './applications';
 import { buildErrorPost, buildSuccessPost, type PostToAcs, type SignedInSession } from './sso-response';
@@ -33,6 +33,18 @@ interface ValidatedRequest {
   forceAuthn: boolean;
   isPassive: boolean;
   binding: 'redirect' | 'post' | 'idp';
+  /** What the assertion will say about how the user signed in (AuthnContextClassRef). */
+  authnContextClassRef: string;
+}
+
+/**
+ * The authentication contexts that truthfully describe a Gatehouse sign-in, weakest first: a
+ * password, which over TLS is PasswordProtectedTransport (SAML authn context §3.4.13–14).
+ */
+function offeredAuthnContexts(ctx: AppContext): string[] {
+  return ctx.config.publicUrl.startsWith('https:')
+    ? [AUTHN_CONTEXT.password, AUTHN_CONTEXT.passwordProtectedTransport]
+    : [AUTHN_CONTEXT.password];
 }
 
 export interface SsoRequest {
@@ -67,7 +79,7 @@ export async function startSso(ctx: AppContext, req: SsoRequest): Promise<SsoOut
   let app: Application | undefined;
   try {
     app = await activeApplication(ctx, req.slug);
-    const validated = hasSamlRequest(req) ? await validateAuthnRequest(ctx, app, req) : idpInitiated(app, req);
+    const validated = hasSamlRequest(req) ? await validateAuthnRequest(ctx, app, req) : idpInitiated(ctx, app, req);
     // HTTP-POST arrives cross-site, so SameSite=Lax session cookies are absent: keep the request
     // server-side and continue on a same-site GET, where the cookie is sent (security.md §2 #17).
     if (validated.binding === 'post') {
@@ -113,16 +125,18 @@ async function validateAuthnRequest(ctx: AppContext, app: Application, req: SsoR
     new Date(now.getTime() + windowMs).toISOString(), now.toISOString());
   if (!fresh) throw new AppError(400, 'saml.request_replayed', 'This sign-in request was already used. Go back to the application and start again.');
 
+  const offered = offeredAuthnContexts(ctx);
   const validated: ValidatedRequest = {
     initiatedBy: 'sp', requestId: data.id, acsUrl: acs.url, relayState: message.relayState,
     forceAuthn: data.forceAuthn, isPassive: data.isPassive, binding: message.binding,
+    authnContextClassRef: offered[offered.length - 1],
   };
-  const unsatisfiable = unsatisfiableStatus(data, app.sso.nameIdFormat);
-  if (unsatisfiable) throw new SamlStatusError(validated, unsatisfiable.status, unsatisfiable.message);
-  return validated;
+  const verdict = satisfiability(data, app.sso.nameIdFormat, offered);
+  if ('status' in verdict) throw new SamlStatusError(validated, verdict.status, verdict.message);
+  return { ...validated, authnContextClassRef: verdict.authnContextClassRef };
 }
 
-function idpInitiated(app: Application, req: SsoRequest): ValidatedRequest {
+function idpInitiated(ctx: AppContext, app: Application, req: SsoRequest): ValidatedRequest {
   if (req.method === 'POST') {
     throw new AppError(400, 'saml.missing_request', 'This address expects a SAMLRequest from the application.');
   }
@@ -130,7 +144,7 @@ function idpInitiated(app: Application, req: SsoRequest): ValidatedRequest {
   const acs = defaultAcs(spOf(app));
   return {
     initiatedBy: 'idp', acsUrl: acs.url, relayState: app.sso.defaultRelayState || undefined,
-    forceAuthn: false, isPassive: false, binding: 'idp',
+    forceAuthn: false, isPassive: false, binding: 'idp', authnContextClassRef: offeredAuthnContexts(ctx).at(-1)!,
   };
 }
 
@@ -178,6 +192,8 @@ async function respond(
   if (pending) await ctx.store.ssoState.deletePending(pending.id);
   const post = await buildSuccessPost(ctx, {
     app, user, session: session!, acsUrl: request.acsUrl, inResponseTo: request.requestId, relayState: request.relayState,
+    // Pending requests saved before this field existed fall back to the strongest offered class.
+    authnContextClassRef: request.authnContextClassRef ?? offeredAuthnContexts(ctx).at(-1)!,
   });
   await ctx.insights.record({ ...meta, actor: { type: 'user', id: user.id, label: user.username } }, {
     type: 'sso_auth', outcome: 'success', target: appTarget(app), appId: app.id,

@@ -138,6 +138,26 @@ describe('SP-initiated SSO: AuthnRequest at /saml2/<slug>', () => {
     });
   });
 
+  describe('RequestedAuthnContext', () => {
+    it('when the SP asks for Password exactly, then the assertion says Password', async () => {
+      const { app, user } = await authorizedUser(h);
+      const { agent } = await signIn(h, user.username, user.password);
+      const xml = requestFor(app.slug, { id: '_ctx-1', requestedAuthnContext: ['urn:oasis:names:tc:SAML:2.0:ac:classes:Password'] });
+      const form = readPostForm((await agent.get(`/saml2/${app.slug}?${toRedirectQuery(xml)}`).expect(200)).text);
+      expect(decodeResponse(form.samlResponse)).to.contain('<saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef>');
+      await acceptedBySp(h, app, form, { inResponseTo: '_ctx-1' });
+    });
+
+    it('when the SP asks for a context Gatehouse cannot truthfully state, then the SP gets NoAuthnContext', async () => {
+      const { app, user } = await authorizedUser(h);
+      const { agent } = await signIn(h, user.username, user.password);
+      const xml = requestFor(app.slug, { id: '_ctx-2', requestedAuthnContext: ['urn:oasis:names:tc:SAML:2.0:ac:classes:X509'] });
+      const form = readPostForm((await agent.get(`/saml2/${app.slug}?${toRedirectQuery(xml)}`).expect(200)).text);
+      expect(form.action).to.equal(SP_ACS);
+      await acceptedBySp(h, app, form, { inResponseTo: '_ctx-2', expectStatus: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext' });
+    });
+  });
+
   describe('ForceAuthn', () => {
     it('when a signed-in user gets ForceAuthn, then they must enter their password again before a Response is sent', async () => {
       const { app, user } = await authorizedUser(h);
