@@ -39,8 +39,20 @@ function guarded<T extends object>(repository: T): T {
   return wrapped as T;
 }
 
+/**
+ * The database holds password hashes, sealed keys and sessions: owner-only (0600), in a 0700
+ * directory when we create it. SQLite gives the -wal and -shm files the database file's mode.
+ */
+function restrictFile(file: string): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  fs.closeSync(fs.openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    if (fs.existsSync(f) && (fs.statSync(f).mode & 0o077) !== 0) fs.chmodSync(f, 0o600);
+  }
+}
+
 export function openSqliteStore(location: string): Store {
-  if (location !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(location)), { recursive: true });
+  if (location !== ':memory:') restrictFile(path.resolve(location));
   const db = new Database(location);
   // WAL lets readers run beside the writer; NORMAL in WAL mode never corrupts and survives a
   // process crash (an OS crash may lose the last commits). Foreign keys are off by default in SQLite.
