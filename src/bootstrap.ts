@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { loadCatalog, type Catalog } from './catalog/loader';
 import type { Config } from './config';
 import { ConfigError } from './config';
 import { systemClock, type AppContext, type Clock } from './context';
@@ -12,16 +13,18 @@ import { createStore } from './store';
  * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
  * and a first admin exist. Shared by main.ts and the tests, so both start the same way.
  */
-export async function createContext(config: Readonly<Config>, options: { clock?: Clock; log?: Logger; print?: (line: string) => void } = {}): Promise<AppContext> {
+export async function createContext(config: Readonly<Config>, options: { clock?: Clock; log?: Logger; print?: (line: string) => void; catalog?: Catalog } = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
+  // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
+  const catalog = options.catalog ?? loadCatalog();
   const store = createStore(config.databaseUrl);
   try {
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
     if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
     const keys = await createKeyService({ store, config, log, keyEncryptionKey: resolveKeyEncryptionKey(config, log), now: () => clock.now() });
-    const ctx: AppContext = { config, store, keys, clock, log, insights: createInsights(store, clock, log), sessionSecret };
+    const ctx: AppContext = { config, store, catalog, keys, clock, log, insights: createInsights(store, clock, log), sessionSecret };
     await ensureFirstAdmin(ctx, options.print ?? ((line) => process.stdout.write(`${line}\n`)));
     return ctx;
   } catch (error) {

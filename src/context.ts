@@ -1,3 +1,4 @@
+import type { Catalog } from './catalog/loader';
 import type { Config } from './config';
 import type { Logger } from './log';
 import type { Store } from './store';
@@ -18,6 +19,8 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface AppContext {
   config: Readonly<Config>;
   store: Store;
+  /** The application catalog, loaded and checked at start. */
+  catalog: Catalog;
   keys: KeyService;
   clock: Clock;
   log: Logger;

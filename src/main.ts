@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { createApp } from './app';
 import { createContext } from './bootstrap';
+import { CatalogError } from './catalog/loader';
 import { ConfigError, loadConfig } from './config';
 
 /** Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM. */
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof CatalogError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`Gatehouse could not start: ${error instanceof Error ? error.message : String(error)}\n`);
