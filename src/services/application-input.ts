@@ -94,28 +94,47 @@ export const signingKeyInputSchema = z.union([
   z.strictObject({ privateKeyPem: z.string().max(20_000), certificatePem: z.string().max(20_000) }),
 ]);
 
+const placeholderValuesSchema = z.record(z.string().regex(/^YOUR_[A-Z0-9_]+$/, 'placeholder names look like YOUR_SUBDOMAIN'), z.string().max(2048))
+  .refine((values) => Object.keys(values).length <= 20, 'at most 20 placeholders');
+
+export const portalImageSchema = z.strictObject({
+  image: z.enum(['logo', 'color']),
+  color: z.string().regex(/^#[0-9a-fA-F]{6}$/, 'must be a colour like #1f6feb').transform((c) => c.toLowerCase()),
+});
+
+const bookmarkUrl = z.string().max(2048);
+
 export const createApplicationSchema = z.strictObject({
   catalogId: z.string().min(1).max(100),
-  displayLabel: xmlText(200).trim().min(1, 'is required'),
+  /** Defaults to the catalog entry's name. */
+  displayLabel: xmlText(200).trim().min(1, 'is required').optional(),
   description: z.string().max(2000).default(''),
   slug: z.string().regex(SLUG_PATTERN, 'may use lower-case letters, digits and inner hyphens, at most 64').optional(),
   showInPortal: z.boolean().default(true),
-  ssoActive: z.boolean().default(true),
+  /** Defaults to on when no placeholder is left unreplaced, off otherwise. */
+  ssoActive: z.boolean().optional(),
   signingKey: signingKeyInputSchema.default('default'),
-  sso: ssoInputSchema,
-  attributes: z.array(attributeSchema).max(50).default([]),
+  placeholders: placeholderValuesSchema.default({}),
+  portal: portalImageSchema.optional(),
+  /** SAML settings; each field sent overrides the catalog entry's template. */
+  sso: ssoInputSchema.partial().optional(),
+  /** Replaces the catalog entry's attributes when sent. */
+  attributes: z.array(attributeSchema).max(50).optional(),
+  bookmarkUrl: bookmarkUrl.optional(),
 });
 
 export const updateApplicationSchema = z.strictObject({
-  catalogId: z.string().min(1).max(100).optional(),
   displayLabel: xmlText(200).trim().min(1).optional(),
   description: z.string().max(2000).optional(),
   slug: z.string().max(200).optional(),
   showInPortal: z.boolean().optional(),
   ssoActive: z.boolean().optional(),
   signingKey: signingKeyInputSchema.optional(),
+  placeholders: placeholderValuesSchema.optional(),
+  portal: portalImageSchema.optional(),
   sso: ssoInputSchema.partial().optional(),
   attributes: z.array(attributeSchema).max(50).optional(),
+  bookmarkUrl: bookmarkUrl.optional(),
 });
 
 export type SsoInput = z.infer<typeof ssoInputSchema>;

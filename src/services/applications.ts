@@ -4,15 +4,16 @@ import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { buildIdpMetadata } from '../saml/metadata';
 import { NAMEID_FORMAT } from '../saml/types';
-import type { AcsEndpoint, Application, Group, SsoSettings } from '../store';
+import type { CatalogEntry } from '../catalog/loader';
+import { renderTemplate, unreplaced } from '../catalog/template';
+import type { AcsEndpoint, Application, Group, SamlApplication, SsoSettings } from '../store';
 import {
-  acsUrlProblem, createApplicationSchema, slugFromLabel, type SsoInput, updateApplicationSchema,
+  acsUrlProblem, createApplicationSchema, slugFromLabel, ssoInputSchema, type SsoInput, updateApplicationSchema,
 } from './application-input';
+import { checkPlaceholderValues, rerender, templateAttributes, templateSso, unreplacedPlaceholders } from './catalog-apps';
 import { getGroup, groupTarget } from './groups';
 import { parseInput } from './validation';
 
-/** Catalog entries this build can instantiate; the full catalog arrives with the catalog issue. */
-const KNOWN_CATALOG_IDS = new Set(['custom-saml']);
 
 /** The public URLs of an application (ARCHITECTURE.md: a contract SPs depend on). */
 export function applicationUrls(ctx: AppContext, slug: string) {
@@ -22,6 +23,9 @@ export function applicationUrls(ctx: AppContext, slug: string) {
 
 function toAcsEndpoints(input: Pick<SsoInput, 'acsUrls' | 'defaultAcsUrl'>, allowLoopbackHttp: boolean): AcsEndpoint[] {
   input.acsUrls.forEach((url, i) => {
+    // A template URL (YOUR_ACS_URL) is checked once its placeholder is replaced; until then the
+    // app cannot be activated, so nothing is ever posted to it.
+    if (unreplaced([url]).length > 0) return;
     const problem = acsUrlProblem(url, allowLoopbackHttp);
     if (problem) throw unprocessable('applications.acs_url_invalid', `The request is not valid. sso.acsUrls.${i}: ${problem}.`);
   });
@@ -68,23 +72,61 @@ async function resolveSigningKey(ctx: AppContext, label: string, choice: unknown
   return (await ctx.keys.importPem(`${label} signing key`, pem.privateKeyPem, pem.certificatePem)).id;
 }
 
+function catalogEntryOf(ctx: AppContext, catalogId: string): CatalogEntry {
+  const entry = ctx.catalog.get(catalogId);
+  if (!entry) {
+    throw unprocessable('applications.catalog_unknown', `The request is not valid. catalogId "${catalogId}" is not in the catalog; GET /api/v1/catalog lists the entries.`);
+  }
+  return entry;
+}
+
+/** Only the fields present in the request body count as overrides: zod defaults must not. */
+function sentSsoFields(input: unknown, parsed: Partial<SsoInput> | undefined): Partial<SsoInput> {
+  const sent = (input as { sso?: Record<string, unknown> }).sso ?? {};
+  return Object.fromEntries(Object.entries(parsed ?? {}).filter(([k]) => k in sent)) as Partial<SsoInput>;
+}
+
+function bookmarkUrlOf(ctx: AppContext, url: string): string {
+  if (unreplaced([url]).length === 0) {
+    const problem = acsUrlProblem(url, ctx.config.nodeEnv !== 'production');
+    if (problem) throw unprocessable('applications.bookmark_url_invalid', `The request is not valid. bookmarkUrl ${problem}.`);
+  }
+  return url;
+}
+
+/** An app with placeholders left cannot be switched on: say which, so the admin can fill them in. */
+function checkActivation(app: Application): void {
+  const left = unreplacedPlaceholders(app);
+  if (app.ssoActive && left.length > 0) {
+    throw unprocessable('applications.placeholders_unreplaced', `${app.displayLabel} cannot be activated until every placeholder is replaced: ${left.join(', ')}.`);
+  }
+}
+
 export async function createApplication(ctx: AppContext, meta: RequestMeta, input: unknown): Promise<Application> {
   const data = parseInput(createApplicationSchema, input);
-  if (!KNOWN_CATALOG_IDS.has(data.catalogId)) {
-    throw unprocessable('applications.catalog_unknown', `The request is not valid. catalogId "${data.catalogId}" is not in the catalog; use "custom-saml".`);
-  }
-  const slug = data.slug ?? slugFromLabel(data.displayLabel);
+  const entry = catalogEntryOf(ctx, data.catalogId);
+  const values = checkPlaceholderValues(entry, data.placeholders);
+  const displayLabel = data.displayLabel ?? entry.name;
+  const slug = data.slug ?? slugFromLabel(displayLabel);
   if (await ctx.store.applications.findBySlug(slug)) {
     throw conflict('applications.slug_taken', `Another application already uses the IdP URL …/saml2/${slug}; choose another slug.`);
   }
-  const sso = toSsoSettings(ctx, slug, data.sso);
+  const saml = entry.ssoType === 'saml';
+  const ssoInput = saml ? parseInput(ssoInputSchema, { ...templateSso(entry, values), ...sentSsoFields(input, data.sso) }) : undefined;
   const now = ctx.clock.now().toISOString();
   const app: Application = {
-    id: crypto.randomUUID(), catalogId: data.catalogId, slug, displayLabel: data.displayLabel,
-    description: data.description, showInPortal: data.showInPortal, ssoActive: data.ssoActive,
-    signingKeyId: await resolveSigningKey(ctx, data.displayLabel, data.signingKey),
-    sso, attributes: data.attributes, createdAt: now, updatedAt: now,
+    id: crypto.randomUUID(), catalogId: entry.id, slug, displayLabel, description: data.description,
+    showInPortal: data.showInPortal, ssoActive: false,
+    signingKeyId: saml ? await resolveSigningKey(ctx, displayLabel, data.signingKey) : undefined,
+    sso: ssoInput ? toSsoSettings(ctx, slug, ssoInput) : null,
+    attributes: saml ? data.attributes ?? templateAttributes(entry, values) : [],
+    placeholders: values,
+    portal: data.portal ?? { image: 'logo', color: entry.color },
+    bookmarkUrl: entry.bookmark ? bookmarkUrlOf(ctx, data.bookmarkUrl ?? renderTemplate(entry.bookmark.urlTemplate, values)) : null,
+    createdAt: now, updatedAt: now,
   };
+  app.ssoActive = data.ssoActive ?? unreplacedPlaceholders(app).length === 0;
+  checkActivation(app);
   await ctx.store.applications.create(app);
   await ctx.insights.record(meta, { type: 'application_create', outcome: 'success', target: appTarget(app), appId: app.id });
   return app;
@@ -113,25 +155,38 @@ export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: 
   if (data.slug !== undefined && data.slug !== before.slug) {
     throw conflict('applications.slug_immutable', `The IdP URL (…/saml2/${before.slug}) cannot change after the application is created; delete and recreate the application to use another URL.`);
   }
+  const entry = catalogEntryOf(ctx, before.catalogId);
+  const values = data.placeholders ? { ...before.placeholders, ...checkPlaceholderValues(entry, data.placeholders) } : before.placeholders;
+  // Explicitly emptied placeholders are removed, so the template text comes back.
+  for (const [name, value] of Object.entries(data.placeholders ?? {})) if (value.trim() === '') delete values[name];
+  const rendered = rerender(entry, before, before.placeholders, values);
   // Only the SSO fields present in the request change; zod defaults must not reset the others.
-  const sentSso = (input as { sso?: Record<string, unknown> }).sso ?? {};
-  const ssoChanges: Record<string, unknown> = Object.fromEntries(Object.entries(data.sso ?? {}).filter(([k]) => k in sentSso));
-  if (ssoChanges.acsUrls && !('defaultAcsUrl' in ssoChanges)) {
+  const ssoChanges: Record<string, unknown> = { ...rendered.sso, ...sentSsoFields(input, data.sso) };
+  if (ssoChanges.acsUrls && !('defaultAcsUrl' in ssoChanges) && before.sso) {
     const currentDefault = before.sso.acsEndpoints.find((e) => e.isDefault)?.url;
     ssoChanges.defaultAcsUrl = (ssoChanges.acsUrls as string[]).includes(currentDefault ?? '') ? currentDefault : undefined;
   }
+  if (!before.sso && (data.sso || data.attributes || data.signingKey)) {
+    throw unprocessable('applications.bookmark_has_no_sso', `${before.displayLabel} is a bookmark: it has no SAML settings.`);
+  }
+  if (before.sso && data.bookmarkUrl !== undefined) {
+    throw unprocessable('applications.not_a_bookmark', `${before.displayLabel} is a SAML application: it has no bookmark URL.`);
+  }
   const app: Application = {
     ...before,
-    catalogId: data.catalogId ?? before.catalogId,
     displayLabel: data.displayLabel ?? before.displayLabel,
     description: data.description ?? before.description,
     showInPortal: data.showInPortal ?? before.showInPortal,
     ssoActive: data.ssoActive ?? before.ssoActive,
     signingKeyId: data.signingKey ? await resolveSigningKey(ctx, before.displayLabel, data.signingKey) : before.signingKeyId,
-    sso: toSsoSettings(ctx, before.slug, { ...ssoInputOf(before.sso), ...ssoChanges } as SsoInput),
-    attributes: data.attributes ?? before.attributes,
+    sso: before.sso ? toSsoSettings(ctx, before.slug, parseInput(ssoInputSchema, { ...ssoInputOf(before.sso), ...ssoChanges })) : null,
+    attributes: data.attributes ?? rendered.attributes,
+    placeholders: values,
+    portal: data.portal ?? before.portal,
+    bookmarkUrl: data.bookmarkUrl !== undefined ? bookmarkUrlOf(ctx, data.bookmarkUrl) : rendered.bookmarkUrl,
     updatedAt: ctx.clock.now().toISOString(),
   };
+  checkActivation(app);
   await ctx.store.applications.update(app);
   await ctx.insights.record(meta, {
     type: 'application_update', outcome: 'success', target: appTarget(app), appId: app.id,
@@ -171,7 +226,7 @@ export async function listBoundGroups(ctx: AppContext, appId: string): Promise<G
 }
 
 /** Per-app IdP metadata (SAML metadata §2.4.3): entity ID, signing certificate, SSO endpoints. */
-export async function applicationMetadata(ctx: AppContext, app: Application): Promise<string> {
+export async function applicationMetadata(ctx: AppContext, app: SamlApplication): Promise<string> {
   const key = await ctx.keys.keyFor(app.signingKeyId);
   return buildIdpMetadata({
     entityId: app.sso.idpEntityId,

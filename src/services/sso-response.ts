@@ -3,7 +3,7 @@ import { AppError } from '../errors';
 import { buildResponseAsync, buildStatusResponseAsync } from '../saml/response';
 import { newSamlId } from '../saml/xml';
 import { STATUS, type ResponseAttribute } from '../saml/types';
-import type { Application, AttributeMapping, Group, User } from '../store';
+import type { SamlApplication, AttributeMapping, Group, User } from '../store';
 
 /** The signed-in session as the SSO service sees it. */
 export interface SignedInSession {
@@ -27,7 +27,7 @@ function userValue(user: User, source: Exclude<AttributeMapping['source'], 'grou
 }
 
 /** The AttributeStatement from the app's mappings: user properties, group names or constants. */
-export function resolveAttributes(app: Application, user: User, groups: Group[]): ResponseAttribute[] {
+export function resolveAttributes(app: SamlApplication, user: User, groups: Group[]): ResponseAttribute[] {
   const out: ResponseAttribute[] = [];
   for (const mapping of app.attributes) {
     let values: string[];
@@ -40,7 +40,7 @@ export function resolveAttributes(app: Application, user: User, groups: Group[])
   return out;
 }
 
-function nameIdValue(app: Application, user: User): string {
+function nameIdValue(app: SamlApplication, user: User): string {
   const value = user[app.sso.nameIdSource];
   if (!value) {
     throw new AppError(422, 'sso.nameid_missing', `Your account has no ${app.sso.nameIdSource}, which ${app.displayLabel} uses to identify you. Ask your administrator to fill it in.`);
@@ -50,7 +50,7 @@ function nameIdValue(app: Application, user: User): string {
 
 
 export async function buildSuccessPost(ctx: AppContext, args: {
-  app: Application; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string; relayState?: string;
+  app: SamlApplication; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string; relayState?: string;
   authnContextClassRef: string;
 }): Promise<PostToAcs> {
   const { app, user, session } = args;
@@ -93,7 +93,7 @@ const TOP_STATUS_OF: Record<string, string> = {
 
 /** A signed error Response to an ACS that has already been verified (security.md §2 contract (b)). */
 export async function buildErrorPost(ctx: AppContext, args: {
-  app: Application; acsUrl: string; inResponseTo?: string; relayState?: string; subStatus: string; message: string;
+  app: SamlApplication; acsUrl: string; inResponseTo?: string; relayState?: string; subStatus: string; message: string;
 }): Promise<PostToAcs> {
   const xml = await buildStatusResponseAsync({
     responseId: newSamlId(),

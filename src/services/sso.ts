@@ -6,7 +6,7 @@ import { defaultAcs, runAuthnRequestChecks, satisfiability, type SpRegistration 
 import { parseAuthnRequest } from '../saml/authn-request';
 import { decodePost, decodeRedirect } from '../saml/bindings';
 import { AUTHN_CONTEXT, STATUS, type DecodeLimits } from '../saml/types';
-import type { Application, PendingSso } from '../store';
+import { isSamlApplication, type PendingSso, type SamlApplication } from '../store';
 import { appTarget, applicationUrls } from './applications';
 import { buildErrorPost, buildSuccessPost, type PostToAcs, type SignedInSession } from './sso-response';
 
@@ -56,16 +56,17 @@ export interface SsoRequest {
   meta: RequestMeta;
 }
 
-function spOf(app: Application): SpRegistration {
+function spOf(app: SamlApplication): SpRegistration {
   return {
     entityId: app.sso.spEntityId, acsEndpoints: app.sso.acsEndpoints,
     certificatePem: app.sso.spCertificatePem, requireSignedRequests: app.sso.requireSignedRequests,
   };
 }
 
-async function activeApplication(ctx: AppContext, slug: string): Promise<Application> {
+async function activeApplication(ctx: AppContext, slug: string): Promise<SamlApplication> {
   const app = await ctx.store.applications.findBySlug(slug);
   if (!app) throw notFound('sso.unknown_application', 'There is no application at this address. Check the link or ask your administrator.');
+  if (!isSamlApplication(app)) throw notFound('sso.bookmark', `${app.displayLabel} is a bookmark: it has no single sign-on address.`);
   if (!app.ssoActive) throw forbidden('sso.application_inactive', `Single sign-on to ${app.displayLabel} is switched off. Ask your administrator.`);
   return app;
 }
@@ -76,7 +77,7 @@ function hasSamlRequest(req: SsoRequest): boolean {
 
 /** `GET|POST /saml2/<slug>`: SP-initiated when a SAMLRequest is present, IdP-initiated otherwise. */
 export async function startSso(ctx: AppContext, req: SsoRequest): Promise<SsoOutcome> {
-  let app: Application | undefined;
+  let app: SamlApplication | undefined;
   try {
     app = await activeApplication(ctx, req.slug);
     const validated = hasSamlRequest(req) ? await validateAuthnRequest(ctx, app, req) : idpInitiated(ctx, app, req);
@@ -96,7 +97,7 @@ export async function startSso(ctx: AppContext, req: SsoRequest): Promise<SsoOut
 
 /** `GET /saml2/<slug>/continue/<id>`: resume a pending request after sign-in or a POST hop. */
 export async function continueSso(ctx: AppContext, req: { slug: string; pendingId: string; session?: SignedInSession; meta: RequestMeta }): Promise<SsoOutcome> {
-  let app: Application | undefined;
+  let app: SamlApplication | undefined;
   try {
     app = await activeApplication(ctx, req.slug);
     const pending = await ctx.store.ssoState.findPending(req.pendingId, ctx.clock.now().toISOString());
@@ -111,7 +112,7 @@ export async function continueSso(ctx: AppContext, req: { slug: string; pendingI
   }
 }
 
-async function validateAuthnRequest(ctx: AppContext, app: Application, req: SsoRequest): Promise<ValidatedRequest> {
+async function validateAuthnRequest(ctx: AppContext, app: SamlApplication, req: SsoRequest): Promise<ValidatedRequest> {
   const message = req.method === 'POST' ? decodePost(req.body, DECODE_LIMITS) : decodeRedirect(req.rawQuery, DECODE_LIMITS);
   const { data, document } = parseAuthnRequest(message.xml);
   const now = ctx.clock.now();
@@ -136,7 +137,7 @@ async function validateAuthnRequest(ctx: AppContext, app: Application, req: SsoR
   return { ...validated, authnContextClassRef: verdict.authnContextClassRef };
 }
 
-function idpInitiated(ctx: AppContext, app: Application, req: SsoRequest): ValidatedRequest {
+function idpInitiated(ctx: AppContext, app: SamlApplication, req: SsoRequest): ValidatedRequest {
   if (req.method === 'POST') {
     throw new AppError(400, 'saml.missing_request', 'This address expects a SAMLRequest from the application.');
   }
@@ -155,7 +156,7 @@ class SamlStatusError extends Error {
   }
 }
 
-async function savePending(ctx: AppContext, app: Application, request: ValidatedRequest): Promise<string> {
+async function savePending(ctx: AppContext, app: SamlApplication, request: ValidatedRequest): Promise<string> {
   const now = ctx.clock.now();
   const pending: PendingSso = {
     id: crypto.randomBytes(24).toString('base64url'), appId: app.id, createdAt: now.toISOString(),
@@ -167,7 +168,7 @@ async function savePending(ctx: AppContext, app: Application, request: Validated
 }
 
 async function respond(
-  ctx: AppContext, app: Application, request: ValidatedRequest, session: SignedInSession | undefined,
+  ctx: AppContext, app: SamlApplication, request: ValidatedRequest, session: SignedInSession | undefined,
   meta: RequestMeta, pending: PendingSso | undefined,
 ): Promise<SsoOutcome> {
   // ForceAuthn (core §3.4.1): a sign-in from before this request does not count.
@@ -203,14 +204,14 @@ async function respond(
 }
 
 /** The signed error Response for a request whose ACS is trusted (security.md §2 contract (b)). */
-function errorPost(ctx: AppContext, app: Application, error: SamlStatusError): Promise<PostToAcs> {
+function errorPost(ctx: AppContext, app: SamlApplication, error: SamlStatusError): Promise<PostToAcs> {
   return buildErrorPost(ctx, {
     app, acsUrl: error.request.acsUrl, inResponseTo: error.request.requestId, relayState: error.request.relayState,
     subStatus: error.status, message: error.message,
   });
 }
 
-async function recordFailure(ctx: AppContext, meta: RequestMeta, app: Application | undefined, error: unknown): Promise<void> {
+async function recordFailure(ctx: AppContext, meta: RequestMeta, app: SamlApplication | undefined, error: unknown): Promise<void> {
   const reason = error instanceof AppError ? error.code
     : error instanceof SamlStatusError ? `saml.status.${error.status.split(':').pop()}` : 'internal_error';
   await ctx.insights.record(meta, {

@@ -67,6 +67,12 @@ export interface SsoSettings {
   requireSignedRequests: boolean;
 }
 
+/** How the app's tile looks in the user portal: the catalog logo, or a colour indicator. */
+export interface PortalImage {
+  image: 'logo' | 'color';
+  color: string;
+}
+
 export interface Application {
   id: string;
   catalogId: string;
@@ -74,14 +80,26 @@ export interface Application {
   displayLabel: string;
   description: string;
   showInPortal: boolean;
+  /** SSO (or, for a bookmark, its tile) is on; off keeps the configuration. */
   ssoActive: boolean;
   /** Own signing key, or undefined to use the default key. */
   signingKeyId?: string;
-  sso: SsoSettings;
+  /** SAML settings; null for a bookmark. */
+  sso: SsoSettings | null;
   attributes: AttributeMapping[];
+  /** Values the admin gave for the catalog entry's placeholders (`YOUR_SUBDOMAIN` → `acme`). */
+  placeholders: Record<string, string>;
+  portal: PortalImage;
+  /** The address a bookmark tile opens; null for SAML apps. */
+  bookmarkUrl: string | null;
   createdAt: string;
   updatedAt: string;
 }
+
+/** A SAML application: the only kind the SSO endpoints serve. */
+export type SamlApplication = Application & { sso: SsoSettings };
+
+export const isSamlApplication = (app: Application): app is SamlApplication => app.sso !== null;
 
 export type SigningKeyStatus = 'next' | 'active' | 'retired';
 

@@ -6,7 +6,7 @@ import { createApp } from '../../src/app';
 import { createContext } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { AppContext, Clock } from '../../src/context';
-import type { Application, Group, User } from '../../src/store';
+import type { Group, SamlApplication, User } from '../../src/store';
 
 /**
  * A Gatehouse on a throwaway in-memory store, driven through the real HTTP stack with supertest.
@@ -90,10 +90,11 @@ export function wikiApplication(overrides: Record<string, unknown> = {}, sso: Re
   };
 }
 
-export async function createApplication(h: Harness, body: Record<string, unknown> = wikiApplication()): Promise<Application> {
+export async function createApplication(h: Harness, body: Record<string, unknown> = wikiApplication()): Promise<SamlApplication> {
   const res = await h.api().post('/api/v1/applications').send(body);
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
-  return res.body as Application;
+  expect(res.body.sso, 'a SAML application').to.be.an('object');
+  return res.body as SamlApplication;
 }
 
 /** A user in a group bound to a new app: the usual "authorized user" arrangement. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type request from 'supertest';
-import type { Application } from '../../src/store';
+import type { SamlApplication as Application } from '../../src/store';
 import { PUBLIC_URL, decodeResponse, type Harness } from './harness';
 import { acceptWithNodeSaml, statusSeenByNodeSaml, verifyWithXmlsec1, xmlsec1Available } from './independent-sp';
 

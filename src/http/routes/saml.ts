@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context';
 import { notFound } from '../../errors';
+import { isSamlApplication, type SamlApplication } from '../../store';
 import { applicationMetadata } from '../../services/applications';
 import { continueSso, startSso, type SsoOutcome } from '../../services/sso';
 import { requestMeta, signedInSession } from '../middleware/auth';
@@ -40,9 +41,10 @@ export function sendOutcome(res: Response, outcome: SsoOutcome): void {
 export function samlRouter(ctx: AppContext): Router {
   const router = Router();
 
-  async function appForSlug(slug: string) {
+  async function appForSlug(slug: string): Promise<SamlApplication> {
     const app = SLUG.test(slug) ? await ctx.store.applications.findBySlug(slug) : undefined;
-    if (!app) throw notFound('sso.unknown_application', 'There is no application at this address.');
+    // A bookmark has no IdP metadata or certificate: to an SP it does not exist.
+    if (!app || !isSamlApplication(app)) throw notFound('sso.unknown_application', 'There is no application at this address.');
     return app;
   }
 

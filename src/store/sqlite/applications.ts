@@ -1,11 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { Application, ApplicationRepository, AttributeMapping, Group, SsoSettings } from '../types';
+import type { Application, ApplicationRepository, AttributeMapping, Group, PortalImage, SsoSettings } from '../types';
 import { toGroup } from './directory';
 
 interface ApplicationRow {
   id: string; catalog_id: string; slug: string; display_label: string; description: string;
   show_in_portal: number; sso_active: number; signing_key_id: string | null; sp_entity_id: string;
   sso_json: string; attributes_json: string; created_at: string; updated_at: string;
+  placeholders_json: string; portal_json: string; bookmark_url: string | null;
 }
 
 function toApplication(row: ApplicationRow): Application {
@@ -13,16 +14,19 @@ function toApplication(row: ApplicationRow): Application {
     id: row.id, catalogId: row.catalog_id, slug: row.slug, displayLabel: row.display_label,
     description: row.description, showInPortal: row.show_in_portal === 1, ssoActive: row.sso_active === 1,
     signingKeyId: row.signing_key_id ?? undefined,
-    sso: JSON.parse(row.sso_json) as SsoSettings,
+    sso: JSON.parse(row.sso_json) as SsoSettings | null,
     attributes: JSON.parse(row.attributes_json) as AttributeMapping[],
+    placeholders: JSON.parse(row.placeholders_json) as Record<string, string>,
+    portal: JSON.parse(row.portal_json) as PortalImage,
+    bookmarkUrl: row.bookmark_url,
     createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 
 function toParams(app: Application): unknown[] {
   return [app.catalogId, app.slug, app.displayLabel, app.description, app.showInPortal ? 1 : 0,
-    app.ssoActive ? 1 : 0, app.signingKeyId ?? null, app.sso.spEntityId, JSON.stringify(app.sso),
-    JSON.stringify(app.attributes), app.updatedAt];
+    app.ssoActive ? 1 : 0, app.signingKeyId ?? null, app.sso?.spEntityId ?? '', JSON.stringify(app.sso),
+    JSON.stringify(app.attributes), JSON.stringify(app.placeholders), JSON.stringify(app.portal), app.bookmarkUrl, app.updatedAt];
 }
 
 export function createApplicationRepository(db: Database.Database): ApplicationRepository {
@@ -35,14 +39,15 @@ export function createApplicationRepository(db: Database.Database): ApplicationR
   return {
     async create(app) {
       db.prepare(`INSERT INTO applications (catalog_id, slug, display_label, description, show_in_portal,
-        sso_active, signing_key_id, sp_entity_id, sso_json, attributes_json, updated_at, id, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...toParams(app), app.id, app.createdAt);
+        sso_active, signing_key_id, sp_entity_id, sso_json, attributes_json, placeholders_json, portal_json,
+        bookmark_url, updated_at, id, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(...toParams(app), app.id, app.createdAt);
     },
     async update(app) {
       // The slug is the IdP URL SPs are configured with: it is never rewritten here.
       db.prepare(`UPDATE applications SET catalog_id = ?, display_label = ?, description = ?,
         show_in_portal = ?, sso_active = ?, signing_key_id = ?, sp_entity_id = ?, sso_json = ?,
-        attributes_json = ?, updated_at = ? WHERE id = ?`)
+        attributes_json = ?, placeholders_json = ?, portal_json = ?, bookmark_url = ?, updated_at = ? WHERE id = ?`)
         .run(...toParams(app).filter((_, i) => i !== 1), app.id);
     },
     async delete(id) {

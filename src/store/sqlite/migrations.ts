@@ -117,6 +117,15 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'catalog instances: placeholder values, portal image, bookmark URL',
+    sql: `
+      ALTER TABLE applications ADD COLUMN placeholders_json TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(placeholders_json));
+      ALTER TABLE applications ADD COLUMN portal_json TEXT NOT NULL DEFAULT '{"image":"logo","color":"#57606a"}' CHECK (json_valid(portal_json));
+      ALTER TABLE applications ADD COLUMN bookmark_url TEXT;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

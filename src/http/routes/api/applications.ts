@@ -2,7 +2,8 @@ import { Router } from 'express';
 import type { AppContext } from '../../../context';
 import * as apps from '../../../services/applications';
 import { pageQuery, parseInput } from '../../../services/validation';
-import type { Application } from '../../../store';
+import { notFound } from '../../../errors';
+import { isSamlApplication, type Application } from '../../../store';
 import { API_META } from '../../middleware/auth';
 
 /** Applications, their group bindings and metadata. */
@@ -41,6 +42,7 @@ export function applicationsApi(ctx: AppContext): Router {
   });
   router.get('/applications/:id/metadata', async (req, res) => {
     const app = await apps.getApplication(ctx, id(req.params.id));
+    if (!isSamlApplication(app)) throw notFound('applications.bookmark', `${app.displayLabel} is a bookmark: it has no SAML metadata.`);
     res.type('application/samlmetadata+xml').send(await apps.applicationMetadata(ctx, app));
   });
   return router;
