@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './http/middleware/errors';
 import { securityHeaders } from './http/middleware/security';
 import { sessionMiddleware } from './http/middleware/session';
 import { apiRouter } from './http/routes/api';
+import { catalogLogos } from './http/routes/catalog-logos';
 import { authRouter } from './http/routes/auth';
 import { consoleRouter } from './http/routes/console';
 import { samlRouter } from './http/routes/saml';
@@ -30,6 +31,7 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ status: 'ok' });
   });
   app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h', index: false }));
+  app.use(catalogLogos(ctx));
   app.use('/api/v1', apiRouter(ctx));
 
   // Browser routes: urlencoded forms (SAML POST binding bodies are ≤ 200 KB, security.md §2 #9).

@@ -2,6 +2,7 @@ import express, { Router } from 'express';
 import type { AppContext } from '../../../context';
 import { requireApiToken } from '../../middleware/auth';
 import { applicationsApi } from './applications';
+import { catalogApi } from './catalog';
 import { directoryApi } from './directory';
 import { eventsApi } from './events';
 
@@ -17,5 +18,6 @@ export function apiRouter(ctx: AppContext): Router {
   router.use(directoryApi(ctx));
   router.use(applicationsApi(ctx));
   router.use(eventsApi(ctx));
+  router.use(catalogApi(ctx));
   return router;
 }
