@@ -96,9 +96,9 @@ export function childrenNamed(parent: Element, ns: string, localName: string): E
   return elementChildren(parent).filter((e) => e.namespaceURI === ns && e.localName === localName);
 }
 
-/** Every element in the document with this namespace and local name, at any depth. */
-export function descendantsNamed(document: Document, ns: string, localName: string): Element[] {
-  return Array.from(document.getElementsByTagNameNS(ns, localName) as unknown as ArrayLike<Element>);
+/** Every element below `root` with this namespace and local name, at any depth. */
+export function descendantsNamed(root: Document | Element, ns: string, localName: string): Element[] {
+  return Array.from(root.getElementsByTagNameNS(ns, localName) as unknown as ArrayLike<Element>);
 }
 
 /** Text of an element that may hold text only: a child element inside (wrapping, injection) is refused. */
