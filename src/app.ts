@@ -4,7 +4,9 @@ import type { AppContext } from './context';
 import { createPassport } from './http/middleware/auth';
 import { errorHandler, notFoundHandler } from './http/middleware/errors';
 import { securityHeaders } from './http/middleware/security';
+import { formatDate, swatchSrc } from './http/view-helpers';
 import { sessionMiddleware } from './http/middleware/session';
+import { adminRouter } from './http/routes/admin';
 import { apiRouter } from './http/routes/api';
 import { catalogLogos } from './http/routes/catalog-logos';
 import { authRouter } from './http/routes/auth';
@@ -25,6 +27,8 @@ export function createApp(ctx: AppContext): express.Express {
   // file-system probe on every render.
   app.set('view options', { root: VIEWS_DIR });
   app.locals.productName = 'Gatehouse';
+  app.locals.swatchSrc = swatchSrc;
+  app.locals.formatDate = formatDate;
 
   app.use(securityHeaders);
   app.get('/healthz', (_req, res) => {
@@ -46,6 +50,7 @@ export function createApp(ctx: AppContext): express.Express {
   });
   app.use(authRouter(ctx, passport));
   app.use(samlRouter(ctx));
+  app.use('/admin', adminRouter(ctx));
   app.use(consoleRouter(ctx));
 
   app.use(notFoundHandler);

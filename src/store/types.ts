@@ -205,6 +205,8 @@ export interface ApplicationRepository {
   bindGroup(appId: string, groupId: string, now: string): Promise<boolean>;
   unbindGroup(appId: string, groupId: string): Promise<boolean>;
   listBoundGroups(appId: string): Promise<Group[]>;
+  /** The applications a group is bound to, by display label. */
+  listForGroup(groupId: string): Promise<Application[]>;
   /** Implicit deny: true only when the user is a member of a group bound to the app. */
   isUserAuthorized(appId: string, userId: string): Promise<boolean>;
   listForUser(userId: string): Promise<Application[]>;

@@ -54,7 +54,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
         req.session.sessionIndex = `_${crypto.randomBytes(16).toString('hex')}`;
         void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'success', target: { type: 'user', id: user.id, label: user.username } });
         pendingApp(req.body?.sso).then((target) => {
-          res.redirect(303, target ? `/saml2/${target.slug}/continue/${target.pendingId}` : '/');
+          res.redirect(303, target ? `/saml2/${target.slug}/continue/${target.pendingId}` : user.isAdmin ? '/admin' : '/');
         }, next);
       });
     })(req, res, next);

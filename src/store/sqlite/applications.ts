@@ -82,6 +82,11 @@ export function createApplicationRepository(db: Database.Database): ApplicationR
         WHERE ag.application_id = ? ORDER BY g.name`).all(appId) as Parameters<typeof toGroup>[0][];
       return rows.map(toGroup) as Group[];
     },
+    async listForGroup(groupId) {
+      const rows = db.prepare(`SELECT a.* FROM applications a JOIN application_groups ag ON ag.application_id = a.id
+        WHERE ag.group_id = ? ORDER BY a.display_label`).all(groupId) as ApplicationRow[];
+      return rows.map(toApplication);
+    },
     async isUserAuthorized(appId, userId) {
       return authorized.get(appId, userId) !== undefined;
     },

@@ -1,0 +1,181 @@
+import { Router, type Request, type Response } from 'express';
+import type { CatalogEntry } from '../../../catalog/loader';
+import { renderTemplate } from '../../../catalog/template';
+import type { AppContext } from '../../../context';
+import { notFound, unprocessable } from '../../../errors';
+import { parseSpMetadata } from '../../../saml/sp-metadata';
+import * as apps from '../../../services/applications';
+import { slugFromLabel } from '../../../services/application-input';
+import { checkPlaceholderValues, unreplacedPlaceholders } from '../../../services/catalog-apps';
+import { describeCertificate } from '../../../services/keys';
+import { isSamlApplication, type Application } from '../../../store';
+import { renderMarkdown } from '../../markdown';
+import { requestMeta } from '../../middleware/auth';
+import { verifyCsrf } from '../../middleware/csrf';
+import { checked, field, fields, formAction, renderAdmin } from './common';
+import { formValuesFromBody, formValuesOf, updateInputOf, type SsoFormValues } from './sso-form';
+
+/**
+ * SSO Applications in the admin portal: the configured list, "+ Add New Application" from the
+ * catalog, and each application's General Info, SSO and User Groups tabs with its Actions.
+ */
+export function adminApplications(ctx: AppContext): Router {
+  const router = Router();
+  const csrf = verifyCsrf(ctx.sessionSecret);
+  const entryOf = (app: Application): CatalogEntry => {
+    const entry = ctx.catalog.get(app.catalogId);
+    if (!entry) throw notFound('catalog.not_found', `The catalog entry ${app.catalogId} of this application is no longer in the catalog.`);
+    return entry;
+  };
+
+  router.get('/applications', async (req, res) => {
+    const q = field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
+    const status = field(req.query as Record<string, unknown>, 'status');
+    const { items } = await ctx.store.applications.list({ q: q || undefined, limit: 500, offset: 0 });
+    const shown = items.filter((a) => (status === 'active' ? a.ssoActive : status === 'inactive' ? !a.ssoActive : true));
+    renderAdmin(ctx, req, res, 'applications/list', 'applications', {
+      title: 'SSO Applications', q, status, apps: shown, total: items.length, catalogName: (id: string) => ctx.catalog.get(id)?.name ?? id,
+    });
+  });
+
+  router.get('/applications/new', (req, res) => {
+    const q = field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
+    renderAdmin(ctx, req, res, 'applications/catalog', 'applications', { title: 'Add New Application', q, entries: ctx.catalog.search(q) });
+  });
+
+  const renderNew = (req: Request, res: Response, entry: CatalogEntry, form: Record<string, unknown>, error?: string, status = 200) =>
+    renderAdmin(ctx, req, res, 'applications/new', 'applications', { title: `New ${entry.name} application`, entry, form, error }, status);
+
+  router.get('/applications/new/:catalogId', (req, res) => {
+    const entry = ctx.catalog.get(String(req.params.catalogId));
+    if (!entry) throw notFound('catalog.not_found', 'The catalog has no entry with this id.');
+    renderNew(req, res, entry, { displayLabel: entry.name, description: '', image: 'logo', color: entry.color, showInPortal: true, slug: slugFromLabel(entry.name) });
+  });
+
+  router.post('/applications/new/:catalogId', csrf, async (req, res) => {
+    const entry = ctx.catalog.get(String(req.params.catalogId));
+    if (!entry) throw notFound('catalog.not_found', 'The catalog has no entry with this id.');
+    const body = req.body as Record<string, unknown>;
+    const form = {
+      displayLabel: field(body, 'displayLabel').trim(), description: field(body, 'description').trim(),
+      image: field(body, 'image') === 'color' ? 'color' : 'logo', color: field(body, 'color') || entry.color,
+      showInPortal: checked(body, 'showInPortal'), slug: field(body, 'slug').trim().toLowerCase(),
+    };
+    await formAction(res, async () => {
+      const app = await apps.createApplication(ctx, requestMeta(req), {
+        catalogId: entry.id, displayLabel: form.displayLabel, description: form.description, showInPortal: form.showInPortal,
+        portal: { image: form.image, color: form.color }, ...(form.slug ? { slug: form.slug } : {}),
+      });
+      renderAdmin(ctx, req, res, 'applications/created', 'applications', { title: 'Application saved', app, entry, ssoUrl: apps.applicationUrls(ctx, app.slug).ssoUrl });
+    }, (error) => renderNew(req, res, entry, form, error.message, error.status));
+  });
+
+  async function renderDetail(req: Request, res: Response, app: Application, tab: string, extra: { error?: string; sso?: SsoFormValues; status?: number } = {}) {
+    const entry = entryOf(app);
+    const urls = apps.applicationUrls(ctx, app.slug);
+    const groups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items;
+    const bound = new Set((await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id));
+    let certificate: Record<string, string> | undefined;
+    if (isSamlApplication(app)) {
+      const key = await ctx.keys.keyFor(app.signingKeyId);
+      certificate = { pem: key.certificatePem, body: key.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), ...describeCertificate(key.certificatePem) };
+    }
+    const readme = renderMarkdown(renderTemplate(entry.readme, app.placeholders)
+      .replace(/<PUBLIC_URL>\/saml2\/<slug>/g, urls.ssoUrl).replace(/<PUBLIC_URL>/g, ctx.config.publicUrl));
+    renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
+      title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups'].includes(tab) ? tab : 'general', urls, groups, bound,
+      certificate, readme, left: unreplacedPlaceholders(app), error: extra.error,
+      sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
+    }, extra.status ?? 200);
+  }
+
+  const load = async (req: Request) => apps.getApplication(ctx, String(req.params.id)).catch(() => {
+    throw notFound('applications.not_found', 'There is no such application. It may have been deleted.');
+  });
+  const back = (res: Response, app: Application, tab: string, notice: string) => res.redirect(303, `/admin/applications/${app.id}?tab=${tab}&notice=${notice}`);
+
+  router.get('/applications/:id', async (req, res) => {
+    await renderDetail(req, res, await load(req), field(req.query as Record<string, unknown>, 'tab') || 'general');
+  });
+
+  router.post('/applications/:id/general', csrf, async (req, res) => {
+    const app = await load(req);
+    const body = req.body as Record<string, unknown>;
+    await formAction(res, async () => {
+      await apps.updateApplication(ctx, requestMeta(req), app.id, {
+        displayLabel: field(body, 'displayLabel').trim(), description: field(body, 'description').trim(), showInPortal: checked(body, 'showInPortal'),
+        portal: { image: field(body, 'image') === 'color' ? 'color' : 'logo', color: field(body, 'color') || app.portal.color },
+        ...(app.bookmarkUrl !== null ? { bookmarkUrl: field(body, 'bookmarkUrl').trim() } : {}),
+      });
+      back(res, app, 'general', 'saved');
+    }, (error) => renderDetail(req, res, app, 'general', { error: error.message, status: error.status }));
+  });
+
+  router.post('/applications/:id/sso', csrf, async (req, res) => {
+    const app = await load(req);
+    if (!isSamlApplication(app)) throw unprocessable('applications.bookmark_has_no_sso', `${app.displayLabel} is a bookmark: it has no SAML settings.`);
+    const entry = entryOf(app);
+    const values = formValuesFromBody(entry, req.body as Record<string, unknown>);
+    await formAction(res, async () => {
+      // Placeholder values are checked before they are rendered into the fields.
+      checkPlaceholderValues(entry, values.placeholders);
+      await apps.updateApplication(ctx, requestMeta(req), app.id, updateInputOf(values));
+      back(res, app, 'sso', 'saved');
+    }, (error) => renderDetail(req, res, app, 'sso', { error: error.message, sso: values, status: error.status }));
+  });
+
+  router.post('/applications/:id/sp-metadata', csrf, async (req, res) => {
+    const app = await load(req);
+    await formAction(res, async () => {
+      const meta = parseSpMetadata(field(req.body as Record<string, unknown>, 'metadata'));
+      await apps.updateApplication(ctx, requestMeta(req), app.id, {
+        sso: {
+          spEntityId: meta.entityId, acsUrls: meta.acsUrls, defaultAcsUrl: meta.defaultAcsUrl,
+          ...(meta.certificatePem ? { spCertificate: meta.certificatePem, requireSignedRequests: meta.authnRequestsSigned } : {}),
+        },
+      });
+      back(res, app, 'sso', 'saved');
+    }, (error) => renderDetail(req, res, app, 'sso', { error: `The SP metadata was not used: ${error.message}`, status: error.status }));
+  });
+
+  router.post('/applications/:id/groups', csrf, async (req, res) => {
+    const app = await load(req);
+    const wanted = new Set(fields(req.body as Record<string, unknown>, 'groupId'));
+    const bound = new Set((await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id));
+    for (const id of wanted) if (!bound.has(id)) await apps.bindGroup(ctx, requestMeta(req), app.id, id);
+    for (const id of bound) if (!wanted.has(id)) await apps.unbindGroup(ctx, requestMeta(req), app.id, id);
+    back(res, app, 'groups', 'saved');
+  });
+
+  for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {
+    router.post(`/applications/:id/${action}`, csrf, async (req, res) => {
+      const app = await load(req);
+      await formAction(res, async () => {
+        await apps.updateApplication(ctx, requestMeta(req), app.id, { ssoActive: active });
+        back(res, app, field(req.body as Record<string, unknown>, 'tab') || 'general', active ? 'activated' : 'deactivated');
+      }, (error) => renderDetail(req, res, app, 'sso', { error: error.message, status: error.status }));
+    });
+  }
+
+  // Delete: select one or more apps, then type how many to confirm (the seeds' safeguard).
+  const renderConfirm = async (req: Request, res: Response, ids: string[], error?: string, status = 200) => {
+    const chosen = (await Promise.all(ids.map((id) => ctx.store.applications.findById(id)))).filter((a): a is Application => a !== undefined);
+    renderAdmin(ctx, req, res, 'applications/delete', 'applications', { title: 'Delete applications', chosen, error }, status);
+  };
+  router.post('/applications/delete', csrf, async (req, res) => {
+    const ids = fields(req.body as Record<string, unknown>, 'appId').slice(0, 200);
+    if (ids.length === 0) return res.redirect(303, '/admin/applications');
+    await renderConfirm(req, res, ids);
+  });
+  router.post('/applications/delete/confirm', csrf, async (req, res) => {
+    const body = req.body as Record<string, unknown>;
+    const ids = fields(body, 'appId').slice(0, 200);
+    if (field(body, 'count').trim() !== String(ids.length)) {
+      return renderConfirm(req, res, ids, `Type ${ids.length} to confirm that you want to delete ${ids.length === 1 ? 'this application' : `these ${ids.length} applications`}.`, 422);
+    }
+    for (const id of ids) await apps.deleteApplication(ctx, requestMeta(req), id);
+    res.redirect(303, '/admin/applications?notice=deleted');
+  });
+
+  return router;
+}

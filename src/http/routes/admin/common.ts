@@ -1,0 +1,76 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { AppContext } from '../../../context';
+import { AppError, forbidden } from '../../../errors';
+import { toAppError } from '../../middleware/errors';
+import { csrfToken } from '../../middleware/csrf';
+
+/**
+ * Shared pieces of the admin portal: who may enter, how pages render (CSRF token, flash notice,
+ * active section), and how a refused form comes back with the admin's input and the reason.
+ */
+export type Section = 'applications' | 'users' | 'groups';
+
+/** Admins only: anonymous visitors sign in first, signed-in non-admins get a clear 403 page. */
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  if (!req.user) {
+    res.redirect(303, '/login');
+    return;
+  }
+  if (!req.user.isAdmin) {
+    next(forbidden('admin.not_admin', 'The admin portal is for Gatehouse administrators. Your account is not one.'));
+    return;
+  }
+  // Admin pages hold personal data and forms: never cached, never framed.
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
+/** Notices after a redirect travel as a fixed code, so nothing from the URL is ever echoed. */
+const NOTICES: Record<string, string> = {
+  saved: 'Saved.',
+  created: 'Application saved.',
+  activated: 'Single sign-on is active.',
+  deactivated: 'Deactivated.',
+  deleted: 'Deleted.',
+  'user-created': 'User created.',
+  'password-set': 'Password set.',
+  'group-created': 'Group created.',
+};
+
+export function renderAdmin(ctx: AppContext, req: Request, res: Response, view: string, section: Section, locals: Record<string, unknown>, status = 200): void {
+  const secure = ctx.config.publicUrl.startsWith('https:');
+  const notice = typeof req.query.notice === 'string' ? NOTICES[req.query.notice] : undefined;
+  res.status(status).render(`admin/${view}`, {
+    csrf: csrfToken(req, res, ctx.sessionSecret, secure), section, notice, error: undefined, publicUrl: ctx.config.publicUrl, ...locals,
+  });
+}
+
+/**
+ * Run a form action; a 4xx AppError re-renders the form with the message and what was typed, so
+ * nothing the admin entered is lost. Anything else goes to the error handler.
+ */
+export async function formAction(res: Response, action: () => Promise<void>, onRefused: (error: AppError) => Promise<void> | void): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    const appError = toAppError(error);
+    if (appError.status >= 500) throw error;
+    await onRefused(appError);
+  }
+}
+
+/** A form field as one string ('' when absent); repeated fields take the last value. */
+export function field(body: Record<string, unknown>, name: string): string {
+  const value = body[name];
+  if (Array.isArray(value)) return String(value[value.length - 1] ?? '');
+  return typeof value === 'string' ? value : '';
+}
+
+/** A repeated form field (checkbox groups) as a list. */
+export function fields(body: Record<string, unknown>, name: string): string[] {
+  const value = body[name];
+  if (value === undefined) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+export const checked = (body: Record<string, unknown>, name: string) => field(body, name) === 'on';

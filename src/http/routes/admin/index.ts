@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import type { AppContext } from '../../../context';
+import { adminApplications } from './applications';
+import { requireAdmin } from './common';
+import { adminDirectory } from './directory';
+
+/** `/admin`: the admin portal. Admins only; every form carries a CSRF token; nothing is cached. */
+export function adminRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use(requireAdmin);
+  router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
+  router.use(adminApplications(ctx));
+  router.use(adminDirectory(ctx));
+  return router;
+}
