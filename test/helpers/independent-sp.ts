@@ -74,7 +74,9 @@ export async function statusSeenByNodeSaml(options: NodeSamlOptions): Promise<st
 }
 
 let xmlsec1: boolean | undefined;
+/** In CI (.ci/run installs it) xmlsec1 is required: a missing binary fails the tests, never skips them. */
 export function xmlsec1Available(): boolean {
+  if (process.env.CI) return true;
   if (xmlsec1 === undefined) xmlsec1 = spawnSync('xmlsec1', ['--version'], { stdio: 'ignore' }).status === 0;
   return xmlsec1;
 }
