@@ -12,7 +12,7 @@ import { isSamlApplication, type Application } from '../../../store';
 import { renderMarkdown } from '../../markdown';
 import { requestMeta } from '../../middleware/auth';
 import { verifyCsrf } from '../../middleware/csrf';
-import { checked, field, fields, formAction, renderAdmin } from './common';
+import { checked, field, fields, formAction, renderAdmin, syncSelection } from './common';
 import { formValuesFromBody, formValuesOf, updateInputOf, type SsoFormValues } from './sso-form';
 
 /**
@@ -140,10 +140,8 @@ export function adminApplications(ctx: AppContext): Router {
 
   router.post('/applications/:id/groups', csrf, async (req, res) => {
     const app = await load(req);
-    const wanted = new Set(fields(req.body as Record<string, unknown>, 'groupId'));
-    const bound = new Set((await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id));
-    for (const id of wanted) if (!bound.has(id)) await apps.bindGroup(ctx, requestMeta(req), app.id, id);
-    for (const id of bound) if (!wanted.has(id)) await apps.unbindGroup(ctx, requestMeta(req), app.id, id);
+    await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id),
+      (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id));
     back(res, app, 'groups', 'saved');
   });
 

@@ -74,3 +74,11 @@ export function fields(body: Record<string, unknown>, name: string): string[] {
 }
 
 export const checked = (body: Record<string, unknown>, name: string) => field(body, name) === 'on';
+
+/** Make a checkbox set true: add what was checked and is missing, remove what was unchecked. */
+export async function syncSelection(wanted: Iterable<string>, current: Iterable<string>, add: (id: string) => Promise<void>, remove: (id: string) => Promise<void>): Promise<void> {
+  const want = new Set(wanted);
+  const have = new Set(current);
+  for (const id of want) if (!have.has(id)) await add(id);
+  for (const id of have) if (!want.has(id)) await remove(id);
+}

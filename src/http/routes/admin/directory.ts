@@ -7,7 +7,7 @@ import * as users from '../../../services/users';
 import type { Group, User } from '../../../store';
 import { requestMeta } from '../../middleware/auth';
 import { verifyCsrf } from '../../middleware/csrf';
-import { checked, field, fields, formAction, renderAdmin } from './common';
+import { checked, field, fields, formAction, renderAdmin, syncSelection } from './common';
 
 /**
  * Users and User Groups in the admin portal: create, edit, suspend, reset passwords, manage
@@ -75,10 +75,8 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/users/:id/groups', csrf, async (req, res) => {
     const user = await loadUser(req);
-    const wanted = new Set(fields(req.body as Record<string, unknown>, 'groupId'));
-    const current = new Set((await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id));
-    for (const id of wanted) if (!current.has(id)) await groups.addMember(ctx, requestMeta(req), id, user.id);
-    for (const id of current) if (!wanted.has(id)) await groups.removeMember(ctx, requestMeta(req), id, user.id);
+    await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id),
+      (id) => groups.addMember(ctx, requestMeta(req), id, user.id), (id) => groups.removeMember(ctx, requestMeta(req), id, user.id));
     res.redirect(303, `/admin/users/${user.id}?notice=saved`);
   });
   router.post('/users/:id/delete', csrf, async (req, res) => {
@@ -141,10 +139,8 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/groups/:id/applications', csrf, async (req, res) => {
     const group = await loadGroup(req);
-    const wanted = new Set(fields(req.body as Record<string, unknown>, 'appId'));
-    const current = new Set((await ctx.store.applications.listForGroup(group.id)).map((a) => a.id));
-    for (const id of wanted) if (!current.has(id)) await apps.bindGroup(ctx, requestMeta(req), id, group.id);
-    for (const id of current) if (!wanted.has(id)) await apps.unbindGroup(ctx, requestMeta(req), id, group.id);
+    await syncSelection(fields(req.body as Record<string, unknown>, 'appId'), (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id),
+      (id) => apps.bindGroup(ctx, requestMeta(req), id, group.id), (id) => apps.unbindGroup(ctx, requestMeta(req), id, group.id));
     res.redirect(303, `/admin/groups/${group.id}?notice=saved`);
   });
   router.post('/groups/:id/delete', csrf, async (req, res) => {
