@@ -72,6 +72,15 @@ async function resolveSigningKey(ctx: AppContext, label: string, choice: unknown
   return (await ctx.keys.importPem(`${label} signing key`, pem.privateKeyPem, pem.certificatePem)).id;
 }
 
+/** `monday-com`, or `monday-com-2`, `-3`… when taken: the default IdP URL for a new app. */
+export async function freeSlug(ctx: AppContext, base: string): Promise<string> {
+  for (let n = 1; n < 1000; n++) {
+    const candidate = n === 1 ? base : `${base.slice(0, 60).replace(/-+$/, '')}-${n}`;
+    if (!(await ctx.store.applications.findBySlug(candidate))) return candidate;
+  }
+  return `${base.slice(0, 50)}-${crypto.randomBytes(4).toString('hex')}`;
+}
+
 function catalogEntryOf(ctx: AppContext, catalogId: string): CatalogEntry {
   const entry = ctx.catalog.get(catalogId);
   if (!entry) {
@@ -107,7 +116,8 @@ export async function createApplication(ctx: AppContext, meta: RequestMeta, inpu
   const entry = catalogEntryOf(ctx, data.catalogId);
   const values = checkPlaceholderValues(entry, data.placeholders);
   const displayLabel = data.displayLabel ?? entry.name;
-  const slug = data.slug ?? slugFromLabel(displayLabel);
+  // A slug the admin chose must be free; one derived from the label takes the next free suffix.
+  const slug = data.slug ?? (await freeSlug(ctx, slugFromLabel(displayLabel)));
   if (await ctx.store.applications.findBySlug(slug)) {
     throw conflict('applications.slug_taken', `Another application already uses the IdP URL …/saml2/${slug}; choose another slug.`);
   }

@@ -94,6 +94,18 @@ describe('Admin portal at /admin (through HTTP)', () => {
     expect(refused.text).to.contain('The SP metadata was not used');
   });
 
+  it('proposes a free IdP URL for a second app of the same kind, and says the slug cannot change later', async () => {
+    await h.api().post('/api/v1/applications').send({ catalogId: 'quip', slug: 'quip' }).expect(201);
+    const page = await admin.get('/admin/applications/new/quip').expect(200);
+    expect(page.text).to.contain('name="slug" type="text" maxlength="64"');
+    expect(page.text).to.contain('value="quip-2"');
+    expect(page.text).to.contain('not editable after the application is created');
+    const taken = await admin.post('/admin/applications/new/quip').type('form')
+      .send({ _csrf: csrfFrom(page.text), displayLabel: 'Quip', slug: 'quip', image: 'logo' }).expect(409);
+    expect(taken.text).to.contain('already uses the IdP URL');
+    expect(taken.text).to.contain('value="quip"');
+  });
+
   it('deletes only after the number of selected apps is typed', async () => {
     const a = await createApplication(h);
     const b = await createApplication(h);

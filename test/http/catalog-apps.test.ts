@@ -129,6 +129,14 @@ describe('Catalog API and applications made from catalog entries', () => {
       expect(res.body.attributes.map((a: { name: string }) => a.name)).to.deep.equal(['email', 'firstName', 'lastName']);
     });
 
+    it('gives a second app with the same label the next free IdP URL, but refuses a chosen slug that is taken', async () => {
+      const first = (await create({ catalogId: 'bookmark', displayLabel: 'Handbook', bookmarkUrl: 'https://handbook.example.com' }).expect(201)).body;
+      const second = (await create({ catalogId: 'bookmark', displayLabel: 'Handbook', bookmarkUrl: 'https://handbook.example.com/v2' }).expect(201)).body;
+      expect([first.slug, second.slug]).to.deep.equal(['handbook', 'handbook-2']);
+      const taken = await create({ catalogId: 'monday', slug: 'handbook' }).expect(409);
+      expect(taken.body.code).to.equal('applications.slug_taken');
+    });
+
     it('refuses a catalog id the catalog does not have', async () => {
       const res = await create({ catalogId: 'not-an-app' }).expect(422);
       expect(res.body.message).to.contain('GET /api/v1/catalog');

@@ -46,10 +46,13 @@ export function adminApplications(ctx: AppContext): Router {
   const renderNew = (req: Request, res: Response, entry: CatalogEntry, form: Record<string, unknown>, error?: string, status = 200) =>
     renderAdmin(ctx, req, res, 'applications/new', 'applications', { title: `New ${entry.name} application`, entry, form, error }, status);
 
-  router.get('/applications/new/:catalogId', (req, res) => {
+  router.get('/applications/new/:catalogId', async (req, res) => {
     const entry = ctx.catalog.get(String(req.params.catalogId));
     if (!entry) throw notFound('catalog.not_found', 'The catalog has no entry with this id.');
-    renderNew(req, res, entry, { displayLabel: entry.name, description: '', image: 'logo', color: entry.color, showInPortal: true, slug: slugFromLabel(entry.name) });
+    renderNew(req, res, entry, {
+      displayLabel: entry.name, description: '', image: 'logo', color: entry.color, showInPortal: true,
+      slug: entry.ssoType === 'saml' ? await apps.freeSlug(ctx, slugFromLabel(entry.name)) : '',
+    });
   });
 
   router.post('/applications/new/:catalogId', csrf, async (req, res) => {
