@@ -1,11 +1,12 @@
 import path from 'node:path';
 import express from 'express';
 import type { AppContext } from './context';
-import { createPassport } from './http/middleware/auth';
+import { createPassport, idleTimeout } from './http/middleware/auth';
 import { errorHandler, notFoundHandler } from './http/middleware/errors';
 import { securityHeaders } from './http/middleware/security';
 import { formatDate, swatchSrc } from './http/view-helpers';
 import { sessionMiddleware } from './http/middleware/session';
+import { accountRouter } from './http/routes/account';
 import { adminRouter } from './http/routes/admin';
 import { apiRouter } from './http/routes/api';
 import { catalogLogos } from './http/routes/catalog-logos';
@@ -44,6 +45,7 @@ export function createApp(ctx: AppContext): express.Express {
   const passport = createPassport(ctx);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(idleTimeout(ctx));
   app.use((req, res, next) => {
     res.locals.currentUser = req.user;
     next();
@@ -51,6 +53,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(authRouter(ctx, passport));
   app.use(samlRouter(ctx));
   app.use('/admin', adminRouter(ctx));
+  app.use(accountRouter(ctx));
   app.use(consoleRouter(ctx));
 
   app.use(notFoundHandler);

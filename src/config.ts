@@ -12,6 +12,7 @@ export interface Config {
   /** Undefined in development when unset: a generated secret is kept in the store instead. */
   sessionSecret?: string;
   sessionMaxAgeHours: number;
+  sessionIdleMinutes: number;
   adminEmail: string;
   /** Undefined when unset: a password is generated and printed once on first start. */
   adminPassword?: string;
@@ -46,6 +47,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', meaning: 'Store location. `sqlite:<path>` (the directory is created), or `sqlite::memory:` for a throwaway store.' },
   { env: 'SESSION_SECRET', default: '(generated, kept in the store)', meaning: 'Secret that signs session cookies; at least 32 characters. Required in production.' },
   { env: 'SESSION_MAX_AGE_HOURS', default: '12', meaning: 'Absolute lifetime of a sign-in session.' },
+  { env: 'SESSION_IDLE_MINUTES', default: '60', meaning: 'A session unused for this long is signed out (idle timeout).' },
   { env: 'GATEHOUSE_ADMIN_EMAIL', default: 'admin@gatehouse.local', meaning: 'E-mail (and username) of the bootstrap admin created on first start when no admin exists.' },
   { env: 'GATEHOUSE_ADMIN_PASSWORD', default: '(generated, printed once)', meaning: 'Password of the bootstrap admin. When unset a random one is generated and printed once on first start. Required in production for the first start.' },
   { env: 'GATEHOUSE_ADMIN_TOKEN', default: '(unset: API disabled)', meaning: 'Bearer token for the admin REST API (`Authorization: Bearer …`), at least 32 characters.' },
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     databaseUrl: readDatabaseUrl(env),
     sessionSecret: readSecret(env, 'SESSION_SECRET', 32),
     sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 12, 1, 24 * 30),
+    sessionIdleMinutes: readInt(env, 'SESSION_IDLE_MINUTES', 60, 1, 24 * 60 * 30),
     adminEmail,
     adminPassword,
     adminToken: readSecret(env, 'GATEHOUSE_ADMIN_TOKEN', 32),

@@ -14,7 +14,9 @@ async function main(): Promise<void> {
   });
   const purge = setInterval(() => {
     const now = ctx.clock.now().toISOString();
-    void ctx.store.sessions.purgeExpired(now).then(() => ctx.store.ssoState.purgeExpired(now)).catch((error) => ctx.log.error('Purge failed', { error }));
+    const hourAgo = new Date(ctx.clock.now().getTime() - 3_600_000).toISOString();
+    void ctx.store.sessions.purgeExpired(now).then(() => ctx.store.ssoState.purgeExpired(now))
+      .then(() => ctx.store.throttle.purgeBefore(hourAgo)).catch((error) => ctx.log.error('Purge failed', { error }));
   }, 60_000);
   purge.unref();
 

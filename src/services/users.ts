@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { hash, verify } from '@node-rs/argon2';
 import { z } from 'zod';
 import type { AppContext } from '../context';
-import { assertThat, conflict, notFound } from '../errors';
+import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { User } from '../store';
 import { parseInput, xmlText } from './validation';
@@ -95,6 +95,24 @@ export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string
   const user = await getUser(ctx, id);
   await ctx.store.users.setPasswordHash(id, await hashPassword(password), ctx.clock.now().toISOString());
   await ctx.insights.record(meta, { type: 'user_password_set', outcome: 'success', target: userTarget(user) });
+}
+
+/**
+ * A user changes their own password: the current one must be right (a stolen session alone
+ * cannot change it), the new one must satisfy the policy and differ from the current one.
+ */
+export async function changeOwnPassword(ctx: AppContext, meta: RequestMeta, userId: string, input: unknown): Promise<void> {
+  const data = parseInput(z.strictObject({ current: z.string().max(256), password: passwordSchema, confirm: z.string().max(256) }), input);
+  const user = await getUser(ctx, userId);
+  const stored = await ctx.store.users.getPasswordHash(user.id);
+  if (!stored || !(await verify(stored, data.current).catch(() => false))) {
+    await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'failure', reason: 'auth.wrong_password', target: userTarget(user) });
+    throw unprocessable('account.wrong_password', 'The current password is not right.');
+  }
+  if (data.password !== data.confirm) throw unprocessable('account.password_mismatch', 'The new password and its confirmation differ.');
+  if (data.password === data.current) throw unprocessable('account.password_unchanged', 'Choose a new password that differs from the current one.');
+  await ctx.store.users.setPasswordHash(user.id, await hashPassword(data.password), ctx.clock.now().toISOString());
+  await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'success', target: userTarget(user) });
 }
 
 /**

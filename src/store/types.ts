@@ -219,6 +219,21 @@ export interface SigningKeyRepository {
   list(): Promise<SigningKey[]>;
 }
 
+/** Failed sign-ins counted per key (account, account + address, address) within a window. */
+export interface ThrottleState {
+  key: string;
+  failures: number;
+  windowStart: string;
+  blockedUntil: string | null;
+}
+
+export interface ThrottleRepository {
+  find(key: string): Promise<ThrottleState | undefined>;
+  put(state: ThrottleState): Promise<void>;
+  delete(key: string): Promise<void>;
+  purgeBefore(time: string): Promise<number>;
+}
+
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
@@ -257,6 +272,7 @@ export interface Store {
   sessions: SessionRepository;
   ssoState: SsoStateRepository;
   settings: SettingsRepository;
+  throttle: ThrottleRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -13,6 +13,8 @@ declare module 'express-session' {
   interface SessionData {
     authnInstant?: string;
     sessionIndex?: string;
+    /** Last request of this sign-in, for the idle timeout (updated at most once a minute). */
+    lastSeen?: string;
   }
 }
 
@@ -39,6 +41,27 @@ export function createPassport(ctx: AppContext): passport.PassportStatic {
     }, done);
   });
   return instance;
+}
+
+/**
+ * Idle timeout (SESSION_IDLE_MINUTES): a sign-in unused for longer is ended before any route
+ * sees it. `lastSeen` is refreshed at most once a minute, so an active session is not rewritten
+ * on every request.
+ */
+export function idleTimeout(ctx: AppContext): RequestHandler {
+  const idleMs = ctx.config.sessionIdleMinutes * 60_000;
+  return (req, _res, next) => {
+    if (!req.user || !req.session.lastSeen) return next();
+    const now = ctx.clock.now();
+    const idle = now.getTime() - new Date(req.session.lastSeen).getTime();
+    if (idle > idleMs) {
+      req.user = undefined;
+      req.session.regenerate((error) => next(error));
+      return;
+    }
+    if (idle > 60_000) req.session.lastSeen = now.toISOString();
+    next();
+  };
 }
 
 export function signedInSession(req: Request): SignedInSession | undefined {

@@ -3,6 +3,8 @@ import { Router, type Request, type Response } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '../../context';
 import type { User } from '../../store';
+import { AppError } from '../../errors';
+import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from '../../services/throttle';
 import { requestMeta } from '../middleware/auth';
 import { csrfToken, verifyCsrf } from '../middleware/csrf';
 import { noStore } from '../middleware/security';
@@ -34,12 +36,21 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
 
   router.get('/login', noStore, (req, res) => renderLogin(req, res, 200));
 
-  router.post('/login', noStore, verifyCsrf(ctx.sessionSecret), (req, res, next) => {
-    auth.authenticate('local', { session: false }, (err: unknown, user: User | false) => {
+  router.post('/login', noStore, verifyCsrf(ctx.sessionSecret), async (req, res, next) => {
+    const login = typeof req.body?.username === 'string' ? req.body.username.slice(0, 254) : '';
+    try {
+      await assertNotThrottled(ctx, login, req.ip ?? null);
+    } catch (error) {
+      if (!(error instanceof AppError)) return next(error);
+      void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: error.code, detail: { login: login.slice(0, 100) } });
+      return void renderLogin(req, res, error.status, error.message);
+    }
+    auth.authenticate('local', { session: false }, async (err: unknown, user: User | false) => {
       if (err) return next(err);
       if (!user) {
+        await recordFailedSignIn(ctx, login, req.ip ?? null);
         void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: 'auth.invalid_credentials',
-          detail: { login: String(req.body?.username ?? '').slice(0, 100) } });
+          detail: { login: login.slice(0, 100) } });
         // One message for unknown user and wrong password: it must not say which part was wrong.
         return void renderLogin(req, res, 401, 'The username or password is incorrect.');
       }
@@ -50,7 +61,9 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
       // passport ≥0.6 regenerates the session id here (session fixation, security.md §2 #16).
       req.login(user, (loginError) => {
         if (loginError) return next(loginError);
+        void recordSuccessfulSignIn(ctx, login, req.ip ?? null);
         req.session.authnInstant = ctx.clock.now().toISOString();
+        req.session.lastSeen = req.session.authnInstant;
         req.session.sessionIndex = `_${crypto.randomBytes(16).toString('hex')}`;
         void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'success', target: { type: 'user', id: user.id, label: user.username } });
         pendingApp(req.body?.sso).then((target) => {

@@ -126,6 +126,18 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       ALTER TABLE applications ADD COLUMN bookmark_url TEXT;
     `,
   },
+  {
+    version: 3,
+    name: 'sign-in throttling',
+    sql: `
+      CREATE TABLE login_throttle (
+        key TEXT PRIMARY KEY,
+        failures INTEGER NOT NULL CHECK (failures >= 0),
+        window_start TEXT NOT NULL,
+        blocked_until TEXT
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

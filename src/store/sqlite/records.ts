@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, NewEvent, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventFilter, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -179,6 +179,26 @@ export function createSettingsRepository(db: Database.Database): SettingsReposit
     async setIfAbsent(key, value) {
       db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, value);
       return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
+    },
+  };
+}
+
+export function createThrottleRepository(db: Database.Database): ThrottleRepository {
+  const find = db.prepare('SELECT key, failures, window_start AS windowStart, blocked_until AS blockedUntil FROM login_throttle WHERE key = ?');
+  const put = db.prepare(`INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (@key, @failures, @windowStart, @blockedUntil)
+    ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, blocked_until = excluded.blocked_until`);
+  return {
+    async find(key) {
+      return find.get(key) as ThrottleState | undefined;
+    },
+    async put(state) {
+      put.run(state);
+    },
+    async delete(key) {
+      db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+    },
+    async purgeBefore(time) {
+      return db.prepare('DELETE FROM login_throttle WHERE window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)').run(time, time).changes;
     },
   };
 }

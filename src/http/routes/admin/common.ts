@@ -1,8 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../../context';
-import { AppError, forbidden } from '../../../errors';
-import { toAppError } from '../../middleware/errors';
+import { forbidden } from '../../../errors';
 import { csrfToken } from '../../middleware/csrf';
+
+export { checked, field, fields, formAction } from '../../forms';
 
 /**
  * Shared pieces of the admin portal: who may enter, how pages render (CSRF token, flash notice,
@@ -45,35 +46,6 @@ export function renderAdmin(ctx: AppContext, req: Request, res: Response, view: 
   });
 }
 
-/**
- * Run a form action; a 4xx AppError re-renders the form with the message and what was typed, so
- * nothing the admin entered is lost. Anything else goes to the error handler.
- */
-export async function formAction(res: Response, action: () => Promise<void>, onRefused: (error: AppError) => Promise<void> | void): Promise<void> {
-  try {
-    await action();
-  } catch (error) {
-    const appError = toAppError(error);
-    if (appError.status >= 500) throw error;
-    await onRefused(appError);
-  }
-}
-
-/** A form field as one string ('' when absent); repeated fields take the last value. */
-export function field(body: Record<string, unknown>, name: string): string {
-  const value = body[name];
-  if (Array.isArray(value)) return String(value[value.length - 1] ?? '');
-  return typeof value === 'string' ? value : '';
-}
-
-/** A repeated form field (checkbox groups) as a list. */
-export function fields(body: Record<string, unknown>, name: string): string[] {
-  const value = body[name];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
-
-export const checked = (body: Record<string, unknown>, name: string) => field(body, name) === 'on';
 
 /** Make a checkbox set true: add what was checked and is missing, remove what was unchecked. */
 export async function syncSelection(wanted: Iterable<string>, current: Iterable<string>, add: (id: string) => Promise<void>, remove: (id: string) => Promise<void>): Promise<void> {

@@ -1,0 +1,67 @@
+import type { AppContext } from '../context';
+import { AppError } from '../errors';
+
+/**
+ * Sign-in throttling (OWASP Authentication Cheat Sheet, "protect against automated attacks").
+ * Failures are counted per account and client address, per account, and per address, each in a
+ * 15-minute window. Past a free allowance every further failure doubles a short wait before the
+ * next attempt is even checked; the waits are capped, so nobody can lock a user out for long:
+ *
+ * | key                | free failures | wait after that          |
+ * |--------------------|---------------|--------------------------|
+ * | account + address  | 5             | 1 s, 2 s, 4 s … ≤ 60 s   |
+ * | account            | 20            | 1 s, 2 s, 4 s … ≤ 60 s   |
+ * | address            | 50            | 1 s, 2 s, 4 s … ≤ 300 s  |
+ *
+ * A successful sign-in clears the account counters (not the address one: one valid account must
+ * not reset guessing at others). Unknown accounts are counted like real ones.
+ */
+interface Rule { prefix: string; free: number; maxWaitSeconds: number }
+
+const WINDOW_MS = 15 * 60 * 1000;
+const RULES: Rule[] = [
+  { prefix: 'login+ip', free: 5, maxWaitSeconds: 60 },
+  { prefix: 'login', free: 20, maxWaitSeconds: 60 },
+  { prefix: 'ip', free: 50, maxWaitSeconds: 300 },
+];
+
+function keysFor(login: string, clientIp: string | null): { rule: Rule; key: string }[] {
+  const account = login.trim().toLowerCase();
+  const address = clientIp ?? 'unknown';
+  return RULES.map((rule) => ({
+    rule, key: rule.prefix === 'login+ip' ? `login+ip:${account}|${address}` : rule.prefix === 'login' ? `login:${account}` : `ip:${address}`,
+  }));
+}
+
+/** Refuse (429) before any password check while a wait is running. */
+export async function assertNotThrottled(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  let waitMs = 0;
+  for (const { key } of keysFor(login, clientIp)) {
+    const state = await ctx.store.throttle.find(key);
+    if (state?.blockedUntil) waitMs = Math.max(waitMs, new Date(state.blockedUntil).getTime() - now);
+  }
+  if (waitMs > 0) {
+    const seconds = Math.ceil(waitMs / 1000);
+    throw new AppError(429, 'auth.throttled', `Too many failed sign-ins. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`);
+  }
+}
+
+export async function recordFailedSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
+  const now = ctx.clock.now();
+  for (const { rule, key } of keysFor(login, clientIp)) {
+    const state = await ctx.store.throttle.find(key);
+    const fresh = !state || now.getTime() - new Date(state.windowStart).getTime() > WINDOW_MS;
+    const failures = fresh ? 1 : state.failures + 1;
+    const over = failures - rule.free;
+    const waitSeconds = over > 0 ? Math.min(2 ** (over - 1), rule.maxWaitSeconds) : 0;
+    await ctx.store.throttle.put({
+      key, failures, windowStart: fresh ? now.toISOString() : state.windowStart,
+      blockedUntil: waitSeconds > 0 ? new Date(now.getTime() + waitSeconds * 1000).toISOString() : null,
+    });
+  }
+}
+
+export async function recordSuccessfulSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
+  for (const { rule, key } of keysFor(login, clientIp)) if (rule.prefix !== 'ip') await ctx.store.throttle.delete(key);
+}
