@@ -12,6 +12,7 @@ import { apiRouter } from './http/routes/api';
 import { catalogLogos } from './http/routes/catalog-logos';
 import { authRouter } from './http/routes/auth';
 import { consoleRouter } from './http/routes/console';
+import { mfaRouter, requireMfaSetup } from './http/routes/mfa';
 import { samlRouter } from './http/routes/saml';
 
 export const VIEWS_DIR = path.join(__dirname, '..', 'views');
@@ -46,6 +47,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(idleTimeout(ctx));
+  app.use(requireMfaSetup());
   app.use((req, res, next) => {
     res.locals.currentUser = req.user;
     next();
@@ -53,6 +55,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(authRouter(ctx, passport));
   app.use(samlRouter(ctx));
   app.use('/admin', adminRouter(ctx));
+  app.use(mfaRouter(ctx));
   app.use(accountRouter(ctx));
   app.use(consoleRouter(ctx));
 

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { loadCatalog, type Catalog } from './catalog/loader';
 import type { Config } from './config';
+import { createSecretBox } from './crypto/secret-box';
 import { ConfigError } from './config';
 import { systemClock, type AppContext, type Clock } from './context';
 import { createInsights, SYSTEM } from './insights/recorder';
@@ -23,8 +24,9 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
     if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
-    const keys = await createKeyService({ store, config, log, keyEncryptionKey: resolveKeyEncryptionKey(config, log), now: () => clock.now() });
-    const ctx: AppContext = { config, store, catalog, keys, clock, log, insights: createInsights(store, clock, log), sessionSecret };
+    const keyEncryptionKey = resolveKeyEncryptionKey(config, log);
+    const keys = await createKeyService({ store, config, log, keyEncryptionKey, now: () => clock.now() });
+    const ctx: AppContext = { config, store, catalog, keys, secrets: createSecretBox(keyEncryptionKey), clock, log, insights: createInsights(store, clock, log), sessionSecret };
     await ensureFirstAdmin(ctx, options.print ?? ((line) => process.stdout.write(`${line}\n`)));
     return ctx;
   } catch (error) {

@@ -1,5 +1,6 @@
 import type { Catalog } from './catalog/loader';
 import type { Config } from './config';
+import type { SecretBox } from './crypto/secret-box';
 import type { Logger } from './log';
 import type { Store } from './store';
 import type { Insights } from './insights/recorder';
@@ -22,6 +23,8 @@ export interface AppContext {
   /** The application catalog, loaded and checked at start. */
   catalog: Catalog;
   keys: KeyService;
+  /** Seals secrets at rest (TOTP secrets; SCIM tokens later) under the key-encryption key. */
+  secrets: SecretBox;
   clock: Clock;
   log: Logger;
   insights: Insights;

@@ -1,6 +1,5 @@
 import { badRequest } from '../errors';
 import { verifyPostSignature, verifyRedirectSignature } from './request-signature';
-import { chooseAuthnContext } from './authn-context';
 import { BINDING, NAMEID_FORMAT, STATUS, type AuthnRequestData, type DecodedMessage } from './types';
 
 /**
@@ -165,23 +164,13 @@ export function runAuthnRequestChecks(c: CheckContext): RegisteredAcs {
 
 /**
  * After the ACS is trusted, a request we cannot satisfy is answered with a SAML error Response
- * (core §3.4.1.1, §3.2.2.2). `offeredAuthnContexts` lists, weakest first, the classes that describe
- * how the user signs in. Returns the class to assert, or the second-level status to answer with.
+ * (core §3.4.1.1, §3.2.2.2). The NameIDPolicy is known at once; the authentication context only
+ * once the user has signed in (see authn-context.ts).
  */
-export function satisfiability(
-  request: AuthnRequestData, appNameIdFormat: string, offeredAuthnContexts: readonly string[],
-): { authnContextClassRef: string } | { status: string; message: string } {
+export function nameIdPolicyProblem(request: AuthnRequestData, appNameIdFormat: string): { status: string; message: string } | undefined {
   const policy = request.nameIdPolicyFormat;
   if (policy && policy !== NAMEID_FORMAT.unspecified && policy !== appNameIdFormat) {
     return { status: STATUS.invalidNameIdPolicy, message: `NameID format ${policy} is not configured for this application.` };
   }
-  const chosen = chooseAuthnContext(
-    { classRefs: request.requestedAuthnContextClassRefs, comparison: request.requestedAuthnContextComparison }, offeredAuthnContexts);
-  if (!chosen) {
-    return {
-      status: STATUS.noAuthnContext,
-      message: `Gatehouse cannot state the requested authentication context (${request.requestedAuthnContextComparison} ${request.requestedAuthnContextClassRefs.join(', ')}) for this sign-in; it can state ${offeredAuthnContexts.join(', ')}.`,
-    };
-  }
-  return { authnContextClassRef: chosen };
+  return undefined;
 }

@@ -3,7 +3,7 @@ import { AUTHN_CONTEXT } from './types';
 /**
  * RequestedAuthnContext (SAML core §3.3.2.2.1): which AuthnContextClassRef the assertion states.
  * `offered` lists the classes that truthfully describe how the user signed in, weakest first
- * (over TLS: Password, then PasswordProtectedTransport). Returns undefined when nothing offered
+ * (over TLS: Password, then PasswordProtectedTransport; with a TOTP code, TimeSyncToken last). Returns undefined when nothing offered
  * satisfies the request, which the caller answers with NoAuthnContext.
  */
 export type AuthnContextComparison = 'exact' | 'minimum' | 'maximum' | 'better';
@@ -12,6 +12,7 @@ export type AuthnContextComparison = 'exact' | 'minimum' | 'maximum' | 'better';
 const STRENGTH: Record<string, number> = {
   [AUTHN_CONTEXT.password]: 1,
   [AUTHN_CONTEXT.passwordProtectedTransport]: 2,
+  [AUTHN_CONTEXT.timeSyncToken]: 3,
 };
 
 export function chooseAuthnContext(

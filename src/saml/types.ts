@@ -36,6 +36,8 @@ export const STATUS = {
 export const AUTHN_CONTEXT = {
   password: 'urn:oasis:names:tc:SAML:2.0:ac:classes:Password',
   passwordProtectedTransport: 'urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport',
+  /** A one-time code from a time-synchronised token (TOTP) on top of the password. */
+  timeSyncToken: 'urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken',
   unspecified: 'urn:oasis:names:tc:SAML:2.0:ac:classes:unspecified',
 } as const;
 

@@ -11,6 +11,8 @@ export interface SignedInSession {
   /** ISO time of the last interactive sign-in (AuthnInstant, ForceAuthn). */
   authnInstant: string;
   sessionIndex: string;
+  /** How the user proved who they are at that sign-in: 'password', and 'totp' with MFA. */
+  authnMethods: string[];
 }
 
 /** What the HTTP layer renders as the auto-submitting form (bindings §3.5.4). */

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { AppError, forbidden, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import { defaultAcs, runAuthnRequestChecks, satisfiability, type SpRegistration } from '../saml/authn-checks';
+import { chooseAuthnContext, type AuthnContextComparison } from '../saml/authn-context';
+import { defaultAcs, nameIdPolicyProblem, runAuthnRequestChecks, type SpRegistration } from '../saml/authn-checks';
 import { parseAuthnRequest } from '../saml/authn-request';
 import { decodePost, decodeRedirect } from '../saml/bindings';
 import { AUTHN_CONTEXT, STATUS, type DecodeLimits } from '../saml/types';
@@ -33,18 +34,20 @@ interface ValidatedRequest {
   forceAuthn: boolean;
   isPassive: boolean;
   binding: 'redirect' | 'post' | 'idp';
-  /** What the assertion will say about how the user signed in (AuthnContextClassRef). */
-  authnContextClassRef: string;
+  /** RequestedAuthnContext, matched against how the user signed in once the session is known. */
+  requestedAuthnContext: { classRefs: string[]; comparison: AuthnContextComparison };
 }
 
 /**
- * The authentication contexts that truthfully describe a Gatehouse sign-in, weakest first: a
- * password, which over TLS is PasswordProtectedTransport (SAML authn context §3.4.13–14).
+ * The authentication contexts that truthfully describe this sign-in, weakest first: a password,
+ * which over TLS is PasswordProtectedTransport (SAML authn context §3.4.13–14), and with a TOTP
+ * code TimeSyncToken (§3.4.22).
  */
-function offeredAuthnContexts(ctx: AppContext): string[] {
-  return ctx.config.publicUrl.startsWith('https:')
-    ? [AUTHN_CONTEXT.password, AUTHN_CONTEXT.passwordProtectedTransport]
-    : [AUTHN_CONTEXT.password];
+function offeredAuthnContexts(ctx: AppContext, session: SignedInSession): string[] {
+  const offered: string[] = [AUTHN_CONTEXT.password];
+  if (ctx.config.publicUrl.startsWith('https:')) offered.push(AUTHN_CONTEXT.passwordProtectedTransport);
+  if (session.authnMethods.includes('totp')) offered.push(AUTHN_CONTEXT.timeSyncToken);
+  return offered;
 }
 
 export interface SsoRequest {
@@ -126,15 +129,14 @@ async function validateAuthnRequest(ctx: AppContext, app: SamlApplication, req: 
     new Date(now.getTime() + windowMs).toISOString(), now.toISOString());
   if (!fresh) throw new AppError(400, 'saml.request_replayed', 'This sign-in request was already used. Go back to the application and start again.');
 
-  const offered = offeredAuthnContexts(ctx);
   const validated: ValidatedRequest = {
     initiatedBy: 'sp', requestId: data.id, acsUrl: acs.url, relayState: message.relayState,
     forceAuthn: data.forceAuthn, isPassive: data.isPassive, binding: message.binding,
-    authnContextClassRef: offered[offered.length - 1],
+    requestedAuthnContext: { classRefs: data.requestedAuthnContextClassRefs, comparison: data.requestedAuthnContextComparison },
   };
-  const verdict = satisfiability(data, app.sso.nameIdFormat, offered);
-  if ('status' in verdict) throw new SamlStatusError(validated, verdict.status, verdict.message);
-  return { ...validated, authnContextClassRef: verdict.authnContextClassRef };
+  const policy = nameIdPolicyProblem(data, app.sso.nameIdFormat);
+  if (policy) throw new SamlStatusError(validated, policy.status, policy.message);
+  return validated;
 }
 
 function idpInitiated(ctx: AppContext, app: SamlApplication, req: SsoRequest): ValidatedRequest {
@@ -145,7 +147,7 @@ function idpInitiated(ctx: AppContext, app: SamlApplication, req: SsoRequest): V
   const acs = defaultAcs(spOf(app));
   return {
     initiatedBy: 'idp', acsUrl: acs.url, relayState: app.sso.defaultRelayState || undefined,
-    forceAuthn: false, isPassive: false, binding: 'idp', authnContextClassRef: offeredAuthnContexts(ctx).at(-1)!,
+    forceAuthn: false, isPassive: false, binding: 'idp', requestedAuthnContext: { classRefs: [], comparison: 'exact' },
   };
 }
 
@@ -191,10 +193,17 @@ async function respond(
     throw forbidden('sso.not_authorized', `You do not have access to ${app.displayLabel}. Ask your administrator to add you to a group that uses it.`);
   }
   if (pending) await ctx.store.ssoState.deletePending(pending.id);
+  // Core §3.3.2.2.1: state the requested class only when it is true of this sign-in.
+  const offered = offeredAuthnContexts(ctx, session!);
+  const authnContextClassRef = chooseAuthnContext(request.requestedAuthnContext ?? { classRefs: [], comparison: 'exact' }, offered);
+  if (!authnContextClassRef) {
+    const wanted = request.requestedAuthnContext;
+    throw new SamlStatusError(request, STATUS.noAuthnContext,
+      `Gatehouse cannot state the requested authentication context (${wanted.comparison} ${wanted.classRefs.join(', ')}) for this sign-in; it can state ${offered.join(', ')}.`);
+  }
   const post = await buildSuccessPost(ctx, {
     app, user, session: session!, acsUrl: request.acsUrl, inResponseTo: request.requestId, relayState: request.relayState,
-    // Pending requests saved before this field existed fall back to the strongest offered class.
-    authnContextClassRef: request.authnContextClassRef ?? offeredAuthnContexts(ctx).at(-1)!,
+    authnContextClassRef,
   });
   await ctx.insights.record({ ...meta, actor: { type: 'user', id: user.id, label: user.username } }, {
     type: 'sso_auth', outcome: 'success', target: appTarget(app), appId: app.id,

@@ -27,6 +27,7 @@ const createUserSchema = z.strictObject({
   ...profileFields,
   state: z.enum(['active', 'suspended']).default('active'),
   isAdmin: z.boolean().default(false),
+  mfaRequired: z.boolean().default(false),
   password: passwordSchema.optional(),
 });
 
@@ -40,6 +41,7 @@ const updateUserSchema = z.strictObject({
   title: xmlText(200).optional(),
   state: z.enum(['active', 'suspended']).optional(),
   isAdmin: z.boolean().optional(),
+  mfaRequired: z.boolean().optional(),
 });
 
 export const hashPassword = (password: string) => hash(password);
@@ -53,7 +55,7 @@ export async function createUser(ctx: AppContext, meta: RequestMeta, input: unkn
   const user: User = {
     id: crypto.randomUUID(), username: data.username, email: data.email, firstName: data.firstName,
     lastName: data.lastName, displayName: data.displayName || `${data.firstName} ${data.lastName}`.trim(),
-    employeeId: data.employeeId, title: data.title, state: data.state, isAdmin: data.isAdmin,
+    employeeId: data.employeeId, title: data.title, state: data.state, isAdmin: data.isAdmin, mfaRequired: data.mfaRequired,
     createdAt: now, updatedAt: now,
   };
   const passwordHash = data.password ? await hashPassword(data.password) : null;

@@ -22,6 +22,8 @@ export interface User extends UserProfile {
   id: string;
   state: UserState;
   isAdmin: boolean;
+  /** An admin requires this user to sign in with a second factor. */
+  mfaRequired: boolean;
   createdAt: string;
   updatedAt: string;
 }
@@ -172,7 +174,7 @@ export class StoreConstraintError extends Error {
 
 export interface UserRepository {
   create(user: User, passwordHash: string | null): Promise<void>;
-  update(id: string, changes: Partial<UserProfile & { state: UserState; isAdmin: boolean }>, now: string): Promise<void>;
+  update(id: string, changes: Partial<UserProfile & { state: UserState; isAdmin: boolean; mfaRequired: boolean }>, now: string): Promise<void>;
   delete(id: string): Promise<boolean>;
   findById(id: string): Promise<User | undefined>;
   /** Match on username or e-mail, case-insensitively. */
@@ -234,6 +236,23 @@ export interface ThrottleRepository {
   purgeBefore(time: string): Promise<number>;
 }
 
+/** A user's TOTP enrolment: the secret sealed at rest, recovery codes as SHA-256 hashes. */
+export interface MfaEnrolment {
+  userId: string;
+  sealedSecret: string;
+  /** False while the user has scanned the code but not yet confirmed it. */
+  confirmed: boolean;
+  recoveryCodeHashes: string[];
+  lastUsedStep: number | null;
+  createdAt: string;
+}
+
+export interface MfaRepository {
+  find(userId: string): Promise<MfaEnrolment | undefined>;
+  put(enrolment: MfaEnrolment): Promise<void>;
+  delete(userId: string): Promise<boolean>;
+}
+
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
@@ -260,6 +279,7 @@ export interface SettingsRepository {
   get(key: string): Promise<string | undefined>;
   /** Set only when absent; returns the value now stored (first writer wins). */
   setIfAbsent(key: string, value: string): Promise<string>;
+  set(key: string, value: string): Promise<void>;
 }
 
 export interface Store {
@@ -273,6 +293,7 @@ export interface Store {
   ssoState: SsoStateRepository;
   settings: SettingsRepository;
   throttle: ThrottleRepository;
+  mfa: MfaRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

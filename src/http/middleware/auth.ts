@@ -15,6 +15,13 @@ declare module 'express-session' {
     sessionIndex?: string;
     /** Last request of this sign-in, for the idle timeout (updated at most once a minute). */
     lastSeen?: string;
+    /** How the user signed in: 'password', plus 'totp' after the second step. */
+    authnMethods?: string[];
+    /** Between the password and the TOTP step: who passed the password, and when. */
+    pendingMfa?: { userId: string; at: string; sso?: string };
+    /** Signed in, but an admin requires MFA and none is set up yet: only enrolment is open. */
+    mfaSetupRequired?: boolean;
+    mfaSetupSso?: string;
   }
 }
 
@@ -66,7 +73,10 @@ export function idleTimeout(ctx: AppContext): RequestHandler {
 
 export function signedInSession(req: Request): SignedInSession | undefined {
   if (!req.user || !req.session.authnInstant || !req.session.sessionIndex) return undefined;
-  return { userId: req.user.id, authnInstant: req.session.authnInstant, sessionIndex: req.session.sessionIndex };
+  return {
+    userId: req.user.id, authnInstant: req.session.authnInstant, sessionIndex: req.session.sessionIndex,
+    authnMethods: req.session.authnMethods ?? ['password'],
+  };
 }
 
 export function requestMeta(req: Request): RequestMeta {

@@ -1,10 +1,11 @@
-import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type passport from 'passport';
 import type { AppContext } from '../../context';
 import type { User } from '../../store';
 import { AppError } from '../../errors';
+import { confirmedEnrolment } from '../../services/mfa';
 import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from '../../services/throttle';
+import { completeSignIn, pendingSsoTarget } from '../sign-in';
 import { requestMeta } from '../middleware/auth';
 import { csrfToken, verifyCsrf } from '../middleware/csrf';
 import { noStore } from '../middleware/security';
@@ -13,21 +14,13 @@ import { noStore } from '../middleware/security';
  * `/login` and `/logout`. A pending SSO request travels as `?sso=<id>` (an opaque server-side
  * record), never as a return URL, so sign-in cannot be turned into an open redirect.
  */
-const PENDING_ID = /^[A-Za-z0-9_-]{32}$/;
 
 export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Router {
   const router = Router();
   const secure = ctx.config.publicUrl.startsWith('https:');
 
-  async function pendingApp(id: unknown) {
-    if (typeof id !== 'string' || !PENDING_ID.test(id)) return undefined;
-    const pending = await ctx.store.ssoState.findPending(id, ctx.clock.now().toISOString());
-    const app = pending && (await ctx.store.applications.findById(pending.appId));
-    return app && pending ? { pendingId: pending.id, slug: app.slug, label: app.displayLabel } : undefined;
-  }
-
   async function renderLogin(req: Request, res: Response, status: number, error?: string) {
-    const target = await pendingApp(req.query.sso ?? req.body?.sso);
+    const target = await pendingSsoTarget(ctx, req.query.sso ?? req.body?.sso);
     res.status(status).render('auth/login', {
       title: 'Sign in', error, target, username: typeof req.body?.username === 'string' ? req.body.username : '',
       csrf: csrfToken(req, res, ctx.sessionSecret, secure), reauth: req.query.reason === 'force_authn',
@@ -58,18 +51,14 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
         void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: 'auth.suspended', target: { type: 'user', id: user.id, label: user.username } });
         return void renderLogin(req, res, 403, 'Your account is suspended. Ask your administrator.');
       }
-      // passport ≥0.6 regenerates the session id here (session fixation, security.md §2 #16).
-      req.login(user, (loginError) => {
-        if (loginError) return next(loginError);
-        void recordSuccessfulSignIn(ctx, login, req.ip ?? null);
-        req.session.authnInstant = ctx.clock.now().toISOString();
-        req.session.lastSeen = req.session.authnInstant;
-        req.session.sessionIndex = `_${crypto.randomBytes(16).toString('hex')}`;
-        void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'success', target: { type: 'user', id: user.id, label: user.username } });
-        pendingApp(req.body?.sso).then((target) => {
-          res.redirect(303, target ? `/saml2/${target.slug}/continue/${target.pendingId}` : user.isAdmin ? '/admin' : '/');
-        }, next);
-      });
+      await recordSuccessfulSignIn(ctx, login, req.ip ?? null);
+      if (await confirmedEnrolment(ctx, user.id)) {
+        // Second step: remember who passed the password (in the anonymous session), then ask for
+        // the code. The session id is renewed only when both steps have passed.
+        req.session.pendingMfa = { userId: user.id, at: ctx.clock.now().toISOString(), sso: typeof req.body?.sso === 'string' ? req.body.sso : undefined };
+        return void req.session.save((error) => (error ? next(error) : res.redirect(303, '/login/mfa')));
+      }
+      completeSignIn(ctx, req, res, next, user, ['password'], req.body?.sso);
     })(req, res, next);
   });
 

@@ -4,24 +4,25 @@ import type { Group, GroupRepository, Page, User, UserProfile, UserRepository, U
 interface UserRow {
   id: string; username: string; email: string; first_name: string; last_name: string;
   display_name: string; employee_id: string; title: string; state: UserState; is_admin: number;
-  created_at: string; updated_at: string;
+  mfa_required: number; created_at: string; updated_at: string;
 }
 
 const USER_COLUMNS = `id, username, email, first_name, last_name, display_name, employee_id, title,
-  state, is_admin, created_at, updated_at`;
+  state, is_admin, mfa_required, created_at, updated_at`;
 
 export function toUser(row: UserRow): User {
   return {
     id: row.id, username: row.username, email: row.email, firstName: row.first_name,
     lastName: row.last_name, displayName: row.display_name, employeeId: row.employee_id,
-    title: row.title, state: row.state, isAdmin: row.is_admin === 1,
+    title: row.title, state: row.state, isAdmin: row.is_admin === 1, mfaRequired: row.mfa_required === 1,
     createdAt: row.created_at, updatedAt: row.updated_at,
   };
 }
 
-const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin', string> = {
+const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin' | 'mfaRequired', string> = {
   username: 'username', email: 'email', firstName: 'first_name', lastName: 'last_name',
   displayName: 'display_name', employeeId: 'employee_id', title: 'title', state: 'state', isAdmin: 'is_admin',
+  mfaRequired: 'mfa_required',
 };
 
 /** `%` and `_` in a search are literal characters, not wildcards. */
@@ -36,10 +37,10 @@ export function createUserRepository(db: Database.Database): UserRepository {
   return {
     async create(user, hash) {
       db.prepare(`INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
-        title, state, is_admin, password_hash, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
+        title, state, is_admin, mfa_required, password_hash, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(
         user.id, user.username, user.email, user.firstName, user.lastName, user.displayName,
-        user.employeeId, user.title, user.state, user.isAdmin ? 1 : 0, hash, user.createdAt, user.updatedAt);
+        user.employeeId, user.title, user.state, user.isAdmin ? 1 : 0, user.mfaRequired ? 1 : 0, hash, user.createdAt, user.updatedAt);
     },
     async update(id, changes, now) {
       const sets: string[] = [];

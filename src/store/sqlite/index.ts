@@ -7,7 +7,7 @@ import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
 import {
   createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createSsoStateRepository, createThrottleRepository,
+  createMfaRepository, createSsoStateRepository, createThrottleRepository,
 } from './records';
 
 /** Turn SQLite's constraint failures into the store's own error, naming the column. */
@@ -75,6 +75,7 @@ export function openSqliteStore(location: string): Store {
     ssoState: guarded(createSsoStateRepository(db)),
     settings: guarded(createSettingsRepository(db)),
     throttle: guarded(createThrottleRepository(db)),
+    mfa: guarded(createMfaRepository(db)),
     /**
      * The SQLite repositories finish synchronously, so a unit of work that awaits only the store
      * runs inside one macrotask and nothing else can interleave with BEGIN…COMMIT. Work that waits

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventFilter, MfaRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -176,6 +176,9 @@ export function createSettingsRepository(db: Database.Database): SettingsReposit
     async get(key) {
       return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined)?.value;
     },
+    async set(key, value) {
+      db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    },
     async setIfAbsent(key, value) {
       db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, value);
       return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;
@@ -199,6 +202,28 @@ export function createThrottleRepository(db: Database.Database): ThrottleReposit
     },
     async purgeBefore(time) {
       return db.prepare('DELETE FROM login_throttle WHERE window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)').run(time, time).changes;
+    },
+  };
+}
+
+export function createMfaRepository(db: Database.Database): MfaRepository {
+  interface Row { user_id: string; sealed_secret: string; confirmed: number; recovery_json: string; last_used_step: number | null; created_at: string }
+  return {
+    async find(userId) {
+      const row = db.prepare('SELECT * FROM user_mfa WHERE user_id = ?').get(userId) as Row | undefined;
+      return row && {
+        userId: row.user_id, sealedSecret: row.sealed_secret, confirmed: row.confirmed === 1,
+        recoveryCodeHashes: JSON.parse(row.recovery_json) as string[], lastUsedStep: row.last_used_step, createdAt: row.created_at,
+      };
+    },
+    async put(e) {
+      db.prepare(`INSERT INTO user_mfa (user_id, sealed_secret, confirmed, recovery_json, last_used_step, created_at)
+        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET sealed_secret = excluded.sealed_secret,
+        confirmed = excluded.confirmed, recovery_json = excluded.recovery_json, last_used_step = excluded.last_used_step`)
+        .run(e.userId, e.sealedSecret, e.confirmed ? 1 : 0, JSON.stringify(e.recoveryCodeHashes), e.lastUsedStep, e.createdAt);
+    },
+    async delete(userId) {
+      return db.prepare('DELETE FROM user_mfa WHERE user_id = ?').run(userId).changes > 0;
     },
   };
 }

@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context';
 import { notFound } from '../../../errors';
 import * as apps from '../../../services/applications';
 import * as groups from '../../../services/groups';
+import * as mfa from '../../../services/mfa';
 import * as users from '../../../services/users';
 import type { Group, User } from '../../../store';
 import { requestMeta } from '../../middleware/auth';
@@ -28,7 +29,13 @@ export function adminDirectory(ctx: AppContext): Router {
   router.get('/users', async (req, res) => {
     const q = query(req);
     const { items, total } = await ctx.store.users.list({ q: q || undefined, limit: 200, offset: 0 });
-    renderAdmin(ctx, req, res, 'users/list', 'users', { title: 'Users', q, users: items, total });
+    renderAdmin(ctx, req, res, 'users/list', 'users', { title: 'Users', q, users: items, total, mfaForEveryone: await mfa.mfaRequiredForEveryone(ctx) });
+  });
+
+  // Before /users/:id, which would take "mfa-policy" for an id.
+  router.post('/users/mfa-policy', csrf, async (req, res) => {
+    await mfa.setMfaRequiredForEveryone(ctx, requestMeta(req), checked(req.body as Record<string, unknown>, 'required'));
+    res.redirect(303, '/admin/users?notice=saved');
   });
 
   const renderNewUser = (req: Request, res: Response, form: Record<string, unknown>, error?: string, status = 200) =>
@@ -48,8 +55,9 @@ export function adminDirectory(ctx: AppContext): Router {
     const all = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items;
     const memberOf = new Set((await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id));
     const launchable = await ctx.store.applications.listForUser(user.id);
+    const enrolled = Boolean(await mfa.confirmedEnrolment(ctx, user.id));
     renderAdmin(ctx, req, res, 'users/edit', 'users', {
-      title: user.displayName || user.username, user, form: extra.form ?? user, groups: all, memberOf, launchable, error: extra.error,
+      title: user.displayName || user.username, user, form: extra.form ?? user, groups: all, memberOf, launchable, error: extra.error, enrolled,
     }, extra.status ?? 200);
   }
   const loadUser = (req: Request) => users.getUser(ctx, String(req.params.id)).catch(() => {
@@ -60,11 +68,19 @@ export function adminDirectory(ctx: AppContext): Router {
   router.post('/users/:id', csrf, async (req, res) => {
     const user = await loadUser(req);
     const body = req.body as Record<string, unknown>;
-    const form = { ...profileFrom(body), state: field(body, 'state') === 'suspended' ? 'suspended' : 'active', isAdmin: checked(body, 'isAdmin') };
+    const form = {
+      ...profileFrom(body), state: field(body, 'state') === 'suspended' ? 'suspended' : 'active', isAdmin: checked(body, 'isAdmin'),
+      mfaRequired: checked(body, 'mfaRequired'),
+    };
     await formAction(res, async () => {
       await users.updateUser(ctx, requestMeta(req), user.id, form);
       res.redirect(303, `/admin/users/${user.id}?notice=saved`);
     }, (error) => renderUser(req, res, user, { error: error.message, form: { ...user, ...form }, status: error.status }));
+  });
+  router.post('/users/:id/mfa-reset', csrf, async (req, res) => {
+    const user = await loadUser(req);
+    await mfa.removeEnrolment(ctx, requestMeta(req), user, 'admin');
+    res.redirect(303, `/admin/users/${user.id}?notice=saved`);
   });
   router.post('/users/:id/password', csrf, async (req, res) => {
     const user = await loadUser(req);
