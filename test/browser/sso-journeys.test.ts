@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
+import { authenticatorCode } from '../helpers/authenticator';
 import { createGroup, createUser, type Harness } from '../helpers/harness';
 import { chromiumAvailable, startBrowserRig, type BrowserRig } from '../helpers/browser';
 import { startSpServer, type SpServer } from '../helpers/sp-server';
@@ -100,6 +101,53 @@ import { startSpServer, type SpServer } from '../helpers/sp-server';
     await shot(page, '05-sp-initiated-post-at-sp');
     sp.binding = 'HTTP-Redirect';
     await context.close();
+  });
+
+  it('with MFA on, the TOTP step sits in the middle of both journeys', async () => {
+    const { context, page } = await freshPage();
+    // Set up two-step sign-in from the console, as the user would.
+    await page.goto(`${rig.baseUrl}/login`);
+    await signInAt(page, user);
+    await page.waitForURL(`${rig.baseUrl}/`);
+    await page.click('a:has-text("Security")');
+    await shot(page, '07-mfa-enrol');
+    const secret = (await page.textContent('#totp-secret'))!.replace(/\s+/g, '');
+    await page.fill('#code', authenticatorCode(secret, h.clock.now()));
+    await page.click('button:has-text("Turn on two-step sign-in")');
+    expect(await page.textContent('.flash.ok')).to.contain('Two-step sign-in is on');
+    await shot(page, '08-mfa-recovery-codes');
+    await context.close();
+
+    // IdP-initiated: password, code, tile, SP.
+    h.clock.advance(30);
+    const idp = await freshPage();
+    await idp.page.goto(`${rig.baseUrl}/login`);
+    await signInAt(idp.page, user);
+    await idp.page.waitForURL(`${rig.baseUrl}/login/mfa`);
+    await shot(idp.page, '09-mfa-step');
+    await idp.page.fill('#code', authenticatorCode(secret, h.clock.now()));
+    await idp.page.click('button:has-text("Verify")');
+    await idp.page.waitForURL(`${rig.baseUrl}/`);
+    await idp.page.click('a.app-link:has-text("Test SP")');
+    await idp.page.waitForURL(`${sp.baseUrl}/protected`);
+    expect(await idp.page.textContent('#nameid')).to.equal(user.email);
+    await idp.context.close();
+
+    // SP-initiated: the SP sends the user, password, code, back at the SP.
+    h.clock.advance(30);
+    sp.configure({ ssoUrl: `${rig.baseUrl}/saml2/test-sp`, entityId: `${rig.baseUrl}/saml2/test-sp`, certificatePem: (await h.ctx.keys.keyFor()).certificatePem });
+    const spi = await freshPage();
+    await spi.page.goto(`${sp.baseUrl}/protected`);
+    await spi.page.waitForURL(/\/login\?sso=/);
+    await signInAt(spi.page, user);
+    await spi.page.waitForURL(`${rig.baseUrl}/login/mfa`);
+    await spi.page.fill('#code', authenticatorCode(secret, h.clock.now()));
+    await spi.page.click('button:has-text("Verify")');
+    await spi.page.waitForURL(`${sp.baseUrl}/protected`);
+    expect(await spi.page.textContent('#nameid')).to.equal(user.email);
+    await shot(spi.page, '10-mfa-sp-initiated-at-sp');
+    await spi.context.close();
+    await h.ctx.store.mfa.delete(user.id);
   });
 
   it('a user who is not authorized gets a clear "no access" page and the SP gets nothing', async () => {
