@@ -26,6 +26,7 @@ export interface Config {
   samlMessageLifetimeSeconds: number;
   samlAssertionLifetimeSeconds: number;
   trustProxy: boolean;
+  scimTimeoutSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -57,6 +58,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'SAML_CLOCK_SKEW_SECONDS', default: '180', meaning: 'Allowed clock difference for AuthnRequest IssueInstant and assertion NotBefore.' },
   { env: 'SAML_MESSAGE_LIFETIME_SECONDS', default: '180', meaning: 'How old an AuthnRequest may be (plus skew); also how long its ID is remembered for replay detection.' },
   { env: 'SAML_ASSERTION_LIFETIME_SECONDS', default: '300', meaning: 'Assertion validity (Conditions and SubjectConfirmationData NotOnOrAfter).' },
+  { env: 'SCIM_TIMEOUT_SECONDS', default: '10', meaning: 'How long a SCIM service may take to answer one request.' },
   { env: 'TRUST_PROXY', default: 'false', meaning: '`true` when behind a reverse proxy: client addresses are taken from X-Forwarded-For.' },
   { env: 'LOG_LEVEL', default: 'info', meaning: '`debug`, `info`, `warn`, `error` or `silent`.' },
 ];
@@ -148,6 +150,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     samlMessageLifetimeSeconds: readInt(env, 'SAML_MESSAGE_LIFETIME_SECONDS', 180, 10, 3600),
     samlAssertionLifetimeSeconds: readInt(env, 'SAML_ASSERTION_LIFETIME_SECONDS', 300, 30, 3600),
     trustProxy,
+    scimTimeoutSeconds: readInt(env, 'SCIM_TIMEOUT_SECONDS', 10, 1, 120),
     logLevel: readEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
   };
 

@@ -253,6 +253,27 @@ export interface MfaRepository {
   delete(userId: string): Promise<boolean>;
 }
 
+/** An application's Identity Management (SCIM) connection; the token sealed at rest. */
+export interface IdmConnection {
+  appId: string;
+  baseUrl: string;
+  sealedToken: string;
+  /** The token's last four characters, to show it masked. */
+  tokenHint: string;
+  active: boolean;
+  groupsEnabled: boolean;
+  /** Optional catalog mappings the admin excluded (by SCIM attribute). */
+  excludedMappings: string[];
+  activatedAt: string | null;
+  updatedAt: string;
+}
+
+export interface IdmRepository {
+  find(appId: string): Promise<IdmConnection | undefined>;
+  put(connection: IdmConnection): Promise<void>;
+  delete(appId: string): Promise<boolean>;
+}
+
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
@@ -294,6 +315,7 @@ export interface Store {
   settings: SettingsRepository;
   throttle: ThrottleRepository;
   mfa: MfaRepository;
+  idm: IdmRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

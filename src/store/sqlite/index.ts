@@ -7,7 +7,7 @@ import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
 import {
   createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createMfaRepository, createSsoStateRepository, createThrottleRepository,
+  createIdmRepository, createMfaRepository, createSsoStateRepository, createThrottleRepository,
 } from './records';
 
 /** Turn SQLite's constraint failures into the store's own error, naming the column. */
@@ -76,6 +76,7 @@ export function openSqliteStore(location: string): Store {
     settings: guarded(createSettingsRepository(db)),
     throttle: guarded(createThrottleRepository(db)),
     mfa: guarded(createMfaRepository(db)),
+    idm: guarded(createIdmRepository(db)),
     /**
      * The SQLite repositories finish synchronously, so a unit of work that awaits only the store
      * runs inside one macrotask and nothing else can interleave with BEGIN…COMMIT. Work that waits

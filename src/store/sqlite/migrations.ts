@@ -153,6 +153,23 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'identity management (SCIM) connection per application',
+    sql: `
+      CREATE TABLE application_idm (
+        application_id TEXT PRIMARY KEY REFERENCES applications(id) ON DELETE CASCADE,
+        base_url TEXT NOT NULL,
+        sealed_token TEXT NOT NULL,
+        token_hint TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0 CHECK (active IN (0, 1)),
+        groups_enabled INTEGER NOT NULL DEFAULT 0 CHECK (groups_enabled IN (0, 1)),
+        excluded_mappings_json TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(excluded_mappings_json)),
+        activated_at TEXT,
+        updated_at TEXT NOT NULL
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, MfaRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventFilter, IdmRepository, MfaRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -224,6 +224,35 @@ export function createMfaRepository(db: Database.Database): MfaRepository {
     },
     async delete(userId) {
       return db.prepare('DELETE FROM user_mfa WHERE user_id = ?').run(userId).changes > 0;
+    },
+  };
+}
+
+export function createIdmRepository(db: Database.Database): IdmRepository {
+  interface Row {
+    application_id: string; base_url: string; sealed_token: string; token_hint: string; active: number;
+    groups_enabled: number; excluded_mappings_json: string; activated_at: string | null; updated_at: string;
+  }
+  return {
+    async find(appId) {
+      const row = db.prepare('SELECT * FROM application_idm WHERE application_id = ?').get(appId) as Row | undefined;
+      return row && {
+        appId: row.application_id, baseUrl: row.base_url, sealedToken: row.sealed_token, tokenHint: row.token_hint,
+        active: row.active === 1, groupsEnabled: row.groups_enabled === 1,
+        excludedMappings: JSON.parse(row.excluded_mappings_json) as string[], activatedAt: row.activated_at, updatedAt: row.updated_at,
+      };
+    },
+    async put(c) {
+      db.prepare(`INSERT INTO application_idm (application_id, base_url, sealed_token, token_hint, active, groups_enabled,
+        excluded_mappings_json, activated_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(application_id) DO UPDATE SET base_url = excluded.base_url, sealed_token = excluded.sealed_token,
+        token_hint = excluded.token_hint, active = excluded.active, groups_enabled = excluded.groups_enabled,
+        excluded_mappings_json = excluded.excluded_mappings_json, activated_at = excluded.activated_at, updated_at = excluded.updated_at`)
+        .run(c.appId, c.baseUrl, c.sealedToken, c.tokenHint, c.active ? 1 : 0, c.groupsEnabled ? 1 : 0,
+          JSON.stringify(c.excludedMappings), c.activatedAt, c.updatedAt);
+    },
+    async delete(appId) {
+      return db.prepare('DELETE FROM application_idm WHERE application_id = ?').run(appId).changes > 0;
     },
   };
 }

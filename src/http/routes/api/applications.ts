@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../../../context';
 import * as apps from '../../../services/applications';
+import * as idm from '../../../services/idm';
 import { pageQuery, parseInput } from '../../../services/validation';
 import { notFound } from '../../../errors';
 import { isSamlApplication, type Application } from '../../../store';
@@ -44,6 +45,18 @@ export function applicationsApi(ctx: AppContext): Router {
     const app = await apps.getApplication(ctx, id(req.params.id));
     if (!isSamlApplication(app)) throw notFound('applications.bookmark', `${app.displayLabel} is a bookmark: it has no SAML metadata.`);
     res.type('application/samlmetadata+xml').send(await apps.applicationMetadata(ctx, app));
+  });
+  router.get('/applications/:id/idm', async (req, res) => {
+    res.json(await idm.idmView(ctx, await apps.getApplication(ctx, id(req.params.id))));
+  });
+  router.put('/applications/:id/idm', async (req, res) => {
+    res.json(await idm.configureIdm(ctx, API_META(req), id(req.params.id), req.body));
+  });
+  router.post('/applications/:id/idm/activate', async (req, res) => {
+    res.json(await idm.activateIdm(ctx, API_META(req), id(req.params.id)));
+  });
+  router.post('/applications/:id/idm/deactivate', async (req, res) => {
+    res.json(await idm.deactivateIdm(ctx, API_META(req), id(req.params.id)));
   });
   return router;
 }

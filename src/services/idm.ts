@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { renderTemplate, unreplaced } from '../catalog/template';
+import type { AppContext } from '../context';
+import { conflict, unprocessable } from '../errors';
+import type { RequestMeta } from '../insights/recorder';
+import { createScimClient, ScimError } from '../scim/client';
+import type { Application, IdmConnection } from '../store';
+import { acsUrlProblem } from './application-input';
+import { appTarget, getApplication } from './applications';
+import { parseInput } from './validation';
+
+/**
+ * The Identity Management (SCIM) connection of an application, as the seeds run it: a base URL
+ * (prefilled from the catalog) and a token; **Activate** checks both against the SCIM service
+ * before anything is saved as active; the token can change only while the connection is off;
+ * tokens are sealed at rest and shown masked. Events use the seeds' names.
+ */
+const configureSchema = z.strictObject({
+  baseUrl: z.string().trim().min(1, 'is required').max(2048).optional(),
+  token: z.string().trim().min(8, 'must be the token the application gave you').max(4096).optional(),
+  groupsEnabled: z.boolean().optional(),
+});
+
+export interface IdmView {
+  supported: boolean;
+  groupsSupported: boolean | null;
+  baseUrl: string;
+  tokenMasked: string | null;
+  active: boolean;
+  groupsEnabled: boolean;
+  activatedAt: string | null;
+}
+
+function catalogScim(ctx: AppContext, app: Application) {
+  return ctx.catalog.get(app.catalogId)?.scim ?? null;
+}
+
+const sealAad = (appId: string) => `idm:${appId}`;
+
+/** What the Identity Management tab and `GET …/idm` show; never the token itself. */
+export async function idmView(ctx: AppContext, app: Application): Promise<IdmView> {
+  const scim = catalogScim(ctx, app);
+  const connection = await ctx.store.idm.find(app.id);
+  return {
+    supported: Boolean(scim?.users), groupsSupported: scim?.groups ?? null,
+    baseUrl: connection?.baseUrl ?? (scim?.baseUrlTemplate ? renderTemplate(scim.baseUrlTemplate, app.placeholders).replace(/\/+$/, '') : ''),
+    tokenMasked: connection ? `••••••••${connection.tokenHint}` : null,
+    active: connection?.active ?? false, groupsEnabled: connection?.groupsEnabled ?? false, activatedAt: connection?.activatedAt ?? null,
+  };
+}
+
+function checkBaseUrl(ctx: AppContext, url: string): string {
+  const left = unreplaced([url]);
+  if (left.length) throw unprocessable('idm.base_url_placeholder', `Replace ${left.join(', ')} in the base URL with your account's value.`);
+  const problem = acsUrlProblem(url, ctx.config.nodeEnv !== 'production');
+  if (problem) throw unprocessable('idm.base_url_invalid', `The request is not valid. baseUrl ${problem}.`);
+  return url.replace(/\/+$/, '');
+}
+
+/** Save the base URL, token and group setting; the token can change only while the connection is off. */
+export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  const scim = catalogScim(ctx, app);
+  if (!scim?.users) throw unprocessable('idm.not_supported', `${app.displayLabel} has no Identity Management (SCIM) integration in the catalog.`);
+  const data = parseInput(configureSchema, input);
+  const before = await ctx.store.idm.find(app.id);
+  if (before?.active && data.token) {
+    throw conflict('idm.token_locked', 'Deactivate the Identity Management connection before you change its token, then activate it again.');
+  }
+  if (before?.active && data.baseUrl && checkBaseUrl(ctx, data.baseUrl) !== before.baseUrl) {
+    throw conflict('idm.base_url_locked', 'Deactivate the Identity Management connection before you change its base URL.');
+  }
+  if (!before && !data.token) throw unprocessable('idm.token_required', 'Enter the token the application gave you.');
+  if (data.groupsEnabled && !scim.groups) throw unprocessable('idm.groups_not_supported', `${app.displayLabel} does not support group management over SCIM.`);
+  const view = await idmView(ctx, app);
+  const connection: IdmConnection = {
+    appId: app.id,
+    baseUrl: checkBaseUrl(ctx, data.baseUrl ?? before?.baseUrl ?? view.baseUrl),
+    sealedToken: data.token ? ctx.secrets.seal(data.token, sealAad(app.id)) : before!.sealedToken,
+    tokenHint: data.token ? data.token.slice(-4) : before!.tokenHint,
+    active: before?.active ?? false,
+    groupsEnabled: data.groupsEnabled ?? before?.groupsEnabled ?? false,
+    excludedMappings: before?.excludedMappings ?? [],
+    activatedAt: before?.activatedAt ?? null,
+    updatedAt: ctx.clock.now().toISOString(),
+  };
+  await ctx.store.idm.put(connection);
+  await ctx.insights.record(meta, {
+    type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
+    detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token) },
+  });
+  return idmView(ctx, app);
+}
+
+/** Activate: the SCIM service must accept the token at this base URL before the connection is on. */
+export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: string): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  const connection = await ctx.store.idm.find(app.id);
+  if (!connection) throw unprocessable('idm.not_configured', 'Enter the base URL and token first.');
+  try {
+    await createScimClient({
+      baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, sealAad(app.id)), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
+    }).verify();
+  } catch (error) {
+    const reason = error instanceof ScimError ? error.reason : 'unreachable';
+    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason: `idm.${reason}`, target: appTarget(app), appId: app.id,
+      detail: { status: error instanceof ScimError ? error.status ?? null : null } });
+    throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const now = ctx.clock.now().toISOString();
+  await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
+  await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
+  return idmView(ctx, app);
+}
+
+/** Deactivate IdM connection: pushes stop; the configuration stays so it can be re-activated. */
+export async function deactivateIdm(ctx: AppContext, meta: RequestMeta, appId: string): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  const connection = await ctx.store.idm.find(app.id);
+  if (connection?.active) {
+    await ctx.store.idm.put({ ...connection, active: false, updatedAt: ctx.clock.now().toISOString() });
+    await ctx.insights.record(meta, { type: 'idm_integration_delete', outcome: 'success', target: appTarget(app), appId: app.id });
+  }
+  return idmView(ctx, app);
+}

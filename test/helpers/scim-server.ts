@@ -1,0 +1,104 @@
+import crypto from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import express from 'express';
+
+/**
+ * A real SCIM 2.0 service provider for the tests: SCIMMY (resources, filters, PATCH) behind
+ * scimmy-routers (the RFC 7644 HTTP endpoints) on a loopback port, with an in-memory directory
+ * and a bearer token. `faults` makes it answer errors for a while, as an SP outage would.
+ */
+type Json = Record<string, any>;
+
+// scimmy and scimmy-routers are ES modules only: a real dynamic import from CommonJS.
+const importEsm = new Function('specifier', 'return import(specifier)') as (s: string) => Promise<any>;
+
+export interface ScimServer {
+  baseUrl: string;
+  token: string;
+  users: Map<string, Json>;
+  groups: Map<string, Json>;
+  requests: { method: string; path: string }[];
+  /** Answer this status to the next `count` requests (e.g. 503). */
+  fail(status: number, count: number, retryAfterSeconds?: number): void;
+  close(): Promise<void>;
+}
+
+let declared = false;
+let current: { users: Map<string, Json>; groups: Map<string, Json> } | undefined;
+
+export async function startScimServer(token = `scim-${crypto.randomBytes(12).toString('hex')}`): Promise<ScimServer> {
+  const SCIMMY = (await importEsm('scimmy')).default;
+  const SCIMMYRouters = (await importEsm('scimmy-routers')).default;
+  const users = new Map<string, Json>();
+  const groups = new Map<string, Json>();
+  const requests: { method: string; path: string }[] = [];
+  let faults: { status: number; count: number; retryAfter?: number } = { status: 0, count: 0 };
+
+  const store = (mapOf: () => Map<string, Json>, kind: 'User' | 'Group') => ({
+    ingress: (resource: any, data: Json) => {
+      const map = mapOf();
+      const id = resource.id ?? crypto.randomUUID();
+      if (!resource.id && kind === 'User' && [...map.values()].some((u) => u.userName?.toLowerCase() === String(data.userName).toLowerCase())) {
+        throw new SCIMMY.Types.Error(409, 'uniqueness', 'userName is already taken');
+      }
+      if (resource.id && !map.has(id)) throw new SCIMMY.Types.Error(404, null, `Resource ${id} not found`);
+      const now = new Date().toISOString();
+      const record = { ...data, id, meta: { resourceType: kind, created: map.get(id)?.meta?.created ?? now, lastModified: now } };
+      map.set(id, record);
+      return record;
+    },
+    egress: (resource: any) => {
+      const map = mapOf();
+      if (resource.id) {
+        const found = map.get(resource.id);
+        if (!found) throw new SCIMMY.Types.Error(404, null, `Resource ${resource.id} not found`);
+        return found;
+      }
+      const all = [...map.values()];
+      return resource.filter ? resource.filter.match(all) : all;
+    },
+    degress: (resource: any) => {
+      const map = mapOf();
+      if (!map.delete(resource.id)) throw new SCIMMY.Types.Error(404, null, `Resource ${resource.id} not found`);
+    },
+  });
+  // SCIMMY's resource declarations are global to the process: declared once, they serve the
+  // directory of the server started last.
+  current = { users, groups };
+  if (!declared) {
+    const u = store(() => current!.users, 'User');
+    const g = store(() => current!.groups, 'Group');
+    SCIMMY.Resources.declare(SCIMMY.Resources.User).ingress(u.ingress).egress(u.egress).degress(u.degress);
+    SCIMMY.Resources.declare(SCIMMY.Resources.Group).ingress(g.ingress).egress(g.egress).degress(g.degress);
+    declared = true;
+  }
+
+  const app = express();
+  app.use((req, res, next) => {
+    requests.push({ method: req.method, path: req.originalUrl });
+    if (faults.count > 0) {
+      faults.count -= 1;
+      if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));
+      res.status(faults.status).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: String(faults.status), detail: 'Injected failure' });
+      return;
+    }
+    next();
+  });
+  app.use('/scim/v2', new SCIMMYRouters({
+    type: 'bearer', docUri: 'https://scim.test/auth',
+    handler: (request: express.Request) => {
+      if (request.header('Authorization') !== `Bearer ${token}`) throw new Error('Authorization failed');
+      return 'gatehouse';
+    },
+  }));
+
+  let server: Server | undefined;
+  await new Promise<void>((resolve) => { server = app.listen(0, '127.0.0.1', () => resolve()); });
+  return {
+    baseUrl: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/scim/v2`,
+    token, users, groups, requests,
+    fail(status, count, retryAfterSeconds) { faults = { status, count, retryAfter: retryAfterSeconds }; },
+    close: () => new Promise((resolve) => server!.close(() => resolve())),
+  };
+}

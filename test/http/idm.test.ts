@@ -1,0 +1,92 @@
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import { startGatehouse, type Harness } from '../helpers/harness';
+import { startScimServer, type ScimServer } from '../helpers/scim-server';
+
+describe('Identity Management connection (SCIM) per application', () => {
+  let h: Harness;
+  let scim: ScimServer;
+  before(async () => {
+    h = await startGatehouse({ SCIM_TIMEOUT_SECONDS: '1' });
+    scim = await startScimServer();
+  });
+  const silent: (() => void)[] = [];
+  after(async () => {
+    silent.forEach((stop) => stop());
+    await scim.close();
+    await h.close();
+  });
+
+  const mondayApp = async (slug: string) =>
+    (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug, placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+  const idm = (appId: string) => `/api/v1/applications/${appId}/idm`;
+
+  it('prefills the base URL from the catalog, saves the token sealed and masked, and activates after the SCIM service accepts it', async () => {
+    const app = await mondayApp('monday-idm');
+    const initial = (await h.api().get(idm(app.id)).expect(200)).body;
+    expect(initial).to.include({ supported: true, groupsSupported: true, baseUrl: 'https://acme.monday.com/scim/v2', active: false, tokenMasked: null });
+
+    const saved = (await h.api().put(idm(app.id)).send({ baseUrl: scim.baseUrl, token: scim.token, groupsEnabled: true }).expect(200)).body;
+    expect(saved.tokenMasked).to.equal(`••••••••${scim.token.slice(-4)}`);
+    expect(JSON.stringify(saved)).not.to.contain(scim.token);
+    const stored = await h.ctx.store.idm.find(app.id);
+    expect(JSON.stringify(stored)).not.to.contain(scim.token);
+
+    const activated = (await h.api().post(`${idm(app.id)}/activate`).expect(200)).body;
+    expect(activated).to.include({ active: true, groupsEnabled: true });
+    expect(scim.requests.some((r) => r.method === 'GET' && r.path.startsWith('/scim/v2/Users'))).to.equal(true);
+    const types = (await h.ctx.store.events.list({ appId: app.id, limit: 10 })).map((e) => `${e.type}:${e.outcome}`);
+    expect(types).to.include.members(['idm_integration_update:success', 'idm_integration_activate:success']);
+    expect(JSON.stringify(await h.ctx.store.events.list({ appId: app.id, limit: 10 }))).not.to.contain(scim.token);
+
+    // The token changes only while the connection is off (the seeds' rule).
+    const locked = await h.api().put(idm(app.id)).send({ token: 'another-token-value' }).expect(409);
+    expect(locked.body.code).to.equal('idm.token_locked');
+    await h.api().post(`${idm(app.id)}/deactivate`).expect(200);
+    await h.api().put(idm(app.id)).send({ token: scim.token }).expect(200);
+    const after = (await h.ctx.store.events.list({ appId: app.id, limit: 10 })).map((e) => e.type);
+    expect(after).to.include.members(['idm_integration_delete', 'idm_integration_reauth']);
+  });
+
+  const refusals: [string, (app: { id: string }) => Promise<Record<string, string>>, string, RegExp][] = [
+    ['a token the SCIM service refuses', async () => ({ baseUrl: scim.baseUrl, token: 'not-the-right-token' }), 'idm.token_refused', /refused the token/],
+    ['a base URL without a SCIM Users endpoint', async () => ({ baseUrl: scim.baseUrl.replace('/scim/v2', '/nothing-here'), token: scim.token }), 'idm.not_found', /no Users endpoint/],
+    ['a base URL nothing listens on', async () => {
+      const s = net.createServer();
+      const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+      await new Promise((resolve) => s.close(resolve));
+      return { baseUrl: `http://127.0.0.1:${port}/scim/v2`, token: scim.token };
+    }, 'idm.unreachable', /could not be reached/],
+    ['a SCIM service that never answers', async () => {
+      // Accepts connections and says nothing; closed (sockets and all) when the suite ends.
+      const sockets: net.Socket[] = [];
+      const s = net.createServer((socket) => { sockets.push(socket); });
+      const port = await new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)));
+      silent.push(() => { sockets.forEach((k) => k.destroy()); s.close(); });
+      return { baseUrl: `http://127.0.0.1:${port}/scim/v2`, token: scim.token };
+    }, 'idm.timeout', /did not answer in time/],
+  ];
+  for (const [label, settings, code, message] of refusals) {
+    it(`does not activate with ${label}, and says why`, async () => {
+      const app = await mondayApp(`monday-${code.replace('idm.', '').replace('_', '-')}`);
+      await h.api().put(idm(app.id)).send(await settings(app)).expect(200);
+      const res = await h.api().post(`${idm(app.id)}/activate`).expect(422);
+      expect(res.body.code).to.equal(code);
+      expect(res.body.message).to.match(message);
+      expect((await h.api().get(idm(app.id)).expect(200)).body.active).to.equal(false);
+      const [event] = await h.ctx.store.events.list({ appId: app.id, type: 'idm_integration_activate', limit: 1 });
+      expect(event).to.include({ outcome: 'failure', reason: code });
+    });
+  }
+
+  it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
+    const custom = (await h.api().post('/api/v1/applications').send({
+      catalogId: 'custom-saml', displayLabel: 'Wiki', slug: 'wiki-no-scim', sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
+    }).expect(201)).body;
+    expect((await h.api().put(idm(custom.id)).send({ token: 'some-token-123' }).expect(422)).body.code).to.equal('idm.not_supported');
+    const later = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-no-subdomain' }).expect(201)).body;
+    const res = await h.api().put(idm(later.id)).send({ token: 'some-token-123' }).expect(422);
+    expect(res.body.message).to.contain('YOUR_SUBDOMAIN');
+  });
+});
