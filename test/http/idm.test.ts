@@ -1,7 +1,7 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import { startGatehouse, type Harness } from '../helpers/harness';
+import { ADMIN_PASSWORD, csrfFrom, signIn, startGatehouse, type Harness } from '../helpers/harness';
 import { startScimServer, type ScimServer } from '../helpers/scim-server';
 
 describe('Identity Management connection (SCIM) per application', () => {
@@ -79,6 +79,27 @@ describe('Identity Management connection (SCIM) per application', () => {
       expect(event).to.include({ outcome: 'failure', reason: code });
     });
   }
+
+  it('is configured and activated from the Identity Management tab of the portal', async () => {
+    const app = await mondayApp('monday-portal-idm');
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const tab = await agent.get(`/admin/applications/${app.id}?tab=idm`).expect(200);
+    expect(tab.text).to.contain('value="https://acme.monday.com/scim/v2"');
+    expect(tab.text).to.contain('Enable management of User Groups and Group Membership');
+    const refused = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'wrong-token-value', then: 'activate' }).expect(422);
+    expect(refused.text).to.contain('refused the token');
+    expect(refused.text).to.contain(`value="${scim.baseUrl}"`);
+    expect(refused.text).not.to.contain('wrong-token-value');
+    const ok = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(refused.text), baseUrl: scim.baseUrl, token: scim.token, groupsEnabled: 'on', then: 'activate' }).expect(303);
+    expect(ok.headers.location).to.contain('notice=idm-activated');
+    const page = await agent.get(ok.headers.location).expect(200);
+    expect(page.text).to.contain('has been verified and activated');
+    expect(page.text).not.to.contain(scim.token);
+    const list = await agent.get('/admin/applications').expect(200);
+    expect(list.text).to.match(/monday\.com[\s\S]*?<span class="badge on">Active<\/span><\/td>\s*<td><span class="badge on">Active<\/span>/);
+  });
 
   it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
     const custom = (await h.api().post('/api/v1/applications').send({

@@ -5,6 +5,7 @@ import type { AppContext } from '../../../context';
 import { notFound, unprocessable } from '../../../errors';
 import { parseSpMetadata } from '../../../saml/sp-metadata';
 import * as apps from '../../../services/applications';
+import * as idm from '../../../services/idm';
 import { slugFromLabel } from '../../../services/application-input';
 import { checkPlaceholderValues, unreplacedPlaceholders } from '../../../services/catalog-apps';
 import { describeCertificate } from '../../../services/keys';
@@ -33,8 +34,11 @@ export function adminApplications(ctx: AppContext): Router {
     const status = field(req.query as Record<string, unknown>, 'status');
     const { items } = await ctx.store.applications.list({ q: q || undefined, limit: 500, offset: 0 });
     const shown = items.filter((a) => (status === 'active' ? a.ssoActive : status === 'inactive' ? !a.ssoActive : true));
+    const idmActive = new Set<string>();
+    for (const a of shown) if ((await ctx.store.idm.find(a.id))?.active) idmActive.add(a.id);
     renderAdmin(ctx, req, res, 'applications/list', 'applications', {
       title: 'SSO Applications', q, status, apps: shown, total: items.length, catalogName: (id: string) => ctx.catalog.get(id)?.name ?? id,
+      idmActive, idmSupported: (catalogId: string) => Boolean(ctx.catalog.get(catalogId)?.scim?.users),
     });
   });
 
@@ -74,6 +78,8 @@ export function adminApplications(ctx: AppContext): Router {
   });
 
   async function renderDetail(req: Request, res: Response, app: Application, tab: string, extra: { error?: string; sso?: SsoFormValues; status?: number } = {}) {
+    // A refused Identity Management form shows the base URL that was typed, never a token.
+    const typedBaseUrl = tab === 'idm' && extra.error ? field(req.body as Record<string, unknown>, 'baseUrl') : undefined;
     const entry = entryOf(app);
     const urls = apps.applicationUrls(ctx, app.slug);
     const groups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items;
@@ -86,8 +92,9 @@ export function adminApplications(ctx: AppContext): Router {
     const readme = renderMarkdown(renderTemplate(entry.readme, app.placeholders)
       .replace(/<PUBLIC_URL>\/saml2\/<slug>/g, urls.ssoUrl).replace(/<PUBLIC_URL>/g, ctx.config.publicUrl));
     renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
-      title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups'].includes(tab) ? tab : 'general', urls, groups, bound,
-      certificate, readme, left: unreplacedPlaceholders(app), error: extra.error,
+      title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups, bound,
+      idm: await idm.idmView(ctx, app),
+      certificate, readme, left: unreplacedPlaceholders(app), error: extra.error, typedBaseUrl,
       sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
     }, extra.status ?? 200);
   }
@@ -146,6 +153,24 @@ export function adminApplications(ctx: AppContext): Router {
     await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id),
       (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id));
     back(res, app, 'groups', 'saved');
+  });
+
+  router.post('/applications/:id/idm', csrf, async (req, res) => {
+    const app = await load(req);
+    const body = req.body as Record<string, unknown>;
+    const token = field(body, 'token').trim();
+    await formAction(res, async () => {
+      await idm.configureIdm(ctx, requestMeta(req), app.id, {
+        baseUrl: field(body, 'baseUrl').trim(), ...(token ? { token } : {}), groupsEnabled: checked(body, 'groupsEnabled'),
+      });
+      if (field(body, 'then') === 'activate') await idm.activateIdm(ctx, requestMeta(req), app.id);
+      back(res, app, 'idm', field(body, 'then') === 'activate' ? 'idm-activated' : 'saved');
+    }, (error) => renderDetail(req, res, app, 'idm', { error: error.message, status: error.status }));
+  });
+  router.post('/applications/:id/idm/deactivate', csrf, async (req, res) => {
+    const app = await load(req);
+    await idm.deactivateIdm(ctx, requestMeta(req), app.id);
+    back(res, app, 'idm', 'idm-deactivated');
   });
 
   for (const [action, active] of [['activate', true], ['deactivate', false]] as const) {

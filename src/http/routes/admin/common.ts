@@ -36,6 +36,8 @@ const NOTICES: Record<string, string> = {
   'user-created': 'User created.',
   'password-set': 'Password set.',
   'group-created': 'Group created.',
+  'idm-activated': 'The Identity Management integration has been verified and activated.',
+  'idm-deactivated': 'Identity Management is deactivated: nothing is pushed to the application.',
 };
 
 export function renderAdmin(ctx: AppContext, req: Request, res: Response, view: string, section: Section, locals: Record<string, unknown>, status = 200): void {
