@@ -3,6 +3,7 @@ import { createApp } from './app';
 import { createContext } from './bootstrap';
 import { CatalogError } from './catalog/loader';
 import { ConfigError, loadConfig } from './config';
+import { runDueJobs } from './services/provisioning';
 
 /** Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM. */
 async function main(): Promise<void> {
@@ -19,6 +20,15 @@ async function main(): Promise<void> {
       .then(() => ctx.store.throttle.purgeBefore(hourAgo)).catch((error) => ctx.log.error('Purge failed', { error }));
   }, 60_000);
   purge.unref();
+  // Provisioning worker: due SCIM jobs, one batch at a time (jobs live in the store, so a restart
+  // picks up where this left off).
+  let working = false;
+  const provision = setInterval(() => {
+    if (working) return;
+    working = true;
+    void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
+  }, 1000);
+  provision.unref();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -26,6 +36,7 @@ async function main(): Promise<void> {
     stopping = true;
     ctx.log.info('Stopping', { signal });
     clearInterval(purge);
+    clearInterval(provision);
     // Let in-flight requests finish, close idle keep-alive sockets, then close the store.
     server.close(() => {
       void ctx.store.close().then(() => process.exit(0));

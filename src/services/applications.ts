@@ -12,6 +12,7 @@ import {
 } from './application-input';
 import { checkPlaceholderValues, rerender, templateAttributes, templateSso, unreplacedPlaceholders } from './catalog-apps';
 import { getGroup, groupTarget } from './groups';
+import { enqueueForApp } from './provisioning';
 import { parseInput } from './validation';
 
 
@@ -217,17 +218,24 @@ export async function deleteApplication(ctx: AppContext, meta: RequestMeta, id: 
 export async function bindGroup(ctx: AppContext, meta: RequestMeta, appId: string, groupId: string): Promise<void> {
   const app = await getApplication(ctx, appId);
   const group = await getGroup(ctx, groupId);
-  if (await ctx.store.applications.bindGroup(appId, groupId, ctx.clock.now().toISOString())) {
-    await ctx.insights.record(meta, { type: 'group_bind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
-  }
+  await ctx.store.transaction(async () => {
+    if (await ctx.store.applications.bindGroup(appId, groupId, ctx.clock.now().toISOString())) {
+      await ctx.insights.record(meta, { type: 'group_bind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
+      await enqueueForApp(ctx, appId);
+    }
+  });
 }
 
 export async function unbindGroup(ctx: AppContext, meta: RequestMeta, appId: string, groupId: string): Promise<void> {
   const app = await getApplication(ctx, appId);
   const group = await getGroup(ctx, groupId);
-  const removed = await ctx.store.applications.unbindGroup(appId, groupId);
-  assertThat(removed, () => notFound('applications.group_not_bound', 'This group is not bound to the application.'));
-  await ctx.insights.record(meta, { type: 'group_unbind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
+  await ctx.store.transaction(async () => {
+    const removed = await ctx.store.applications.unbindGroup(appId, groupId);
+    assertThat(removed, () => notFound('applications.group_not_bound', 'This group is not bound to the application.'));
+    await ctx.insights.record(meta, { type: 'group_unbind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
+    // Members not covered by another bound group are deactivated in the app by the jobs.
+    await enqueueForApp(ctx, appId);
+  });
 }
 
 export async function listBoundGroups(ctx: AppContext, appId: string): Promise<Group[]> {

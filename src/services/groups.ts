@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { assertThat, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { Group, User } from '../store';
+import { enqueueForUser } from './provisioning';
 import { getUser, userTarget } from './users';
 import { parseInput, xmlText } from './validation';
 
@@ -39,24 +40,33 @@ export async function updateGroup(ctx: AppContext, meta: RequestMeta, id: string
 
 export async function deleteGroup(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
   const group = await getGroup(ctx, id);
-  await ctx.store.groups.delete(id);
-  await ctx.insights.record(meta, { type: 'group_delete', outcome: 'success', target: groupTarget(group) });
+  const members = await ctx.store.groups.listMembers(id);
+  await ctx.store.transaction(async () => {
+    await ctx.store.groups.delete(id);
+    await ctx.insights.record(meta, { type: 'group_delete', outcome: 'success', target: groupTarget(group) });
+    for (const member of members) await enqueueForUser(ctx, member.id);
+  });
 }
 
 export async function addMember(ctx: AppContext, meta: RequestMeta, groupId: string, userId: string): Promise<void> {
   const group = await getGroup(ctx, groupId);
   const user = await getUser(ctx, userId);
-  const added = await ctx.store.groups.addMember(groupId, userId);
-  if (added) {
-    await ctx.insights.record(meta, { type: 'group_member_add', outcome: 'success', target: groupTarget(group), detail: { user: userTarget(user) } });
-  }
+  await ctx.store.transaction(async () => {
+    if (await ctx.store.groups.addMember(groupId, userId)) {
+      await ctx.insights.record(meta, { type: 'group_member_add', outcome: 'success', target: groupTarget(group), detail: { user: userTarget(user) } });
+      await enqueueForUser(ctx, userId);
+    }
+  });
 }
 
 export async function removeMember(ctx: AppContext, meta: RequestMeta, groupId: string, userId: string): Promise<void> {
   const group = await getGroup(ctx, groupId);
-  const removed = await ctx.store.groups.removeMember(groupId, userId);
-  assertThat(removed, () => notFound('groups.not_a_member', 'This user is not a member of the group.'));
-  await ctx.insights.record(meta, { type: 'group_member_remove', outcome: 'success', target: groupTarget(group), detail: { userId } });
+  await ctx.store.transaction(async () => {
+    const removed = await ctx.store.groups.removeMember(groupId, userId);
+    assertThat(removed, () => notFound('groups.not_a_member', 'This user is not a member of the group.'));
+    await ctx.insights.record(meta, { type: 'group_member_remove', outcome: 'success', target: groupTarget(group), detail: { userId } });
+    await enqueueForUser(ctx, userId);
+  });
 }
 
 export async function listMembers(ctx: AppContext, groupId: string): Promise<User[]> {

@@ -6,6 +6,7 @@ import type { RequestMeta } from '../insights/recorder';
 import { createScimClient, ScimError } from '../scim/client';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
+import { enqueueForApp } from './provisioning';
 import { appTarget, getApplication } from './applications';
 import { parseInput } from './validation';
 
@@ -108,8 +109,12 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
     throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
   }
   const now = ctx.clock.now().toISOString();
-  await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
-  await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
+  await ctx.store.transaction(async () => {
+    await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
+    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
+    // The first push: every member of the app's groups.
+    await enqueueForApp(ctx, app.id);
+  });
   return idmView(ctx, app);
 }
 

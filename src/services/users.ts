@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { User } from '../store';
+import { enqueueForUser } from './provisioning';
 import { parseInput, xmlText } from './validation';
 
 /**
@@ -76,11 +77,15 @@ export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string,
   if (changes.isAdmin === false && before.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
     throw conflict('users.last_admin', 'This is the last admin; make another user an admin first.');
   }
-  await ctx.store.users.update(id, changes, ctx.clock.now().toISOString());
-  const after = await getUser(ctx, id);
-  const changed = Object.keys(changes).filter((k) => before[k as keyof User] !== after[k as keyof User]);
-  await ctx.insights.record(meta, { type: 'user_update', outcome: 'success', target: userTarget(after), detail: { changed } });
-  return after;
+  // The change and the provisioning jobs it causes commit together (the outbox rule).
+  return ctx.store.transaction(async () => {
+    await ctx.store.users.update(id, changes, ctx.clock.now().toISOString());
+    const after = await getUser(ctx, id);
+    const changed = Object.keys(changes).filter((k) => before[k as keyof User] !== after[k as keyof User]);
+    await ctx.insights.record(meta, { type: 'user_update', outcome: 'success', target: userTarget(after), detail: { changed } });
+    if (changed.length > 0) await enqueueForUser(ctx, id);
+    return after;
+  });
 }
 
 export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
@@ -88,8 +93,12 @@ export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string)
   if (user.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
     throw conflict('users.last_admin', 'This is the last admin and cannot be deleted.');
   }
-  await ctx.store.users.delete(id);
-  await ctx.insights.record(meta, { type: 'user_delete', outcome: 'success', target: userTarget(user) });
+  await ctx.store.transaction(async () => {
+    await ctx.store.users.delete(id);
+    await ctx.insights.record(meta, { type: 'user_delete', outcome: 'success', target: userTarget(user) });
+    // Linked remote accounts are deactivated by the jobs (the links outlive the user).
+    await enqueueForUser(ctx, id);
+  });
 }
 
 export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<void> {

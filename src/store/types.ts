@@ -274,6 +274,42 @@ export interface IdmRepository {
   delete(appId: string): Promise<boolean>;
 }
 
+/**
+ * A durable provisioning job: "bring this user's account in this app in line with Gatehouse".
+ * Jobs reconcile state at run time, so the newest pending job for a user stands for all of them.
+ */
+export interface ProvisioningJob {
+  id: number;
+  appId: string;
+  userId: string;
+  status: 'pending' | 'done' | 'failed';
+  attempts: number;
+  nextAttemptAt: string;
+  lastError: string | null;
+  createdAt: string;
+}
+
+export interface RemoteUserLink {
+  appId: string;
+  userId: string;
+  remoteId: string;
+  active: boolean;
+}
+
+export interface ProvisioningRepository {
+  enqueue(appId: string, userId: string, now: string): Promise<void>;
+  /** Pending jobs due now, oldest first, at most one per (app, user). */
+  due(now: string, limit: number): Promise<ProvisioningJob[]>;
+  /** Finish a job and every older pending job for the same user in the same app. */
+  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string): Promise<void>;
+  retryLater(job: ProvisioningJob, at: string, error: string, now: string): Promise<void>;
+  list(appId: string, limit: number): Promise<ProvisioningJob[]>;
+  findLink(appId: string, userId: string): Promise<RemoteUserLink | undefined>;
+  putLink(link: RemoteUserLink, now: string): Promise<void>;
+  deleteLink(appId: string, userId: string): Promise<void>;
+  linkedUserIds(appId: string): Promise<string[]>;
+}
+
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
@@ -316,6 +352,7 @@ export interface Store {
   throttle: ThrottleRepository;
   mfa: MfaRepository;
   idm: IdmRepository;
+  provisioning: ProvisioningRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -7,7 +7,7 @@ import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
 import {
   createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createIdmRepository, createMfaRepository, createSsoStateRepository, createThrottleRepository,
+  createIdmRepository, createMfaRepository, createProvisioningRepository, createSsoStateRepository, createThrottleRepository,
 } from './records';
 
 /** Turn SQLite's constraint failures into the store's own error, naming the column. */
@@ -77,6 +77,7 @@ export function openSqliteStore(location: string): Store {
     throttle: guarded(createThrottleRepository(db)),
     mfa: guarded(createMfaRepository(db)),
     idm: guarded(createIdmRepository(db)),
+    provisioning: guarded(createProvisioningRepository(db)),
     /**
      * The SQLite repositories finish synchronously, so a unit of work that awaits only the store
      * runs inside one macrotask and nothing else can interleave with BEGIN…COMMIT. Work that waits

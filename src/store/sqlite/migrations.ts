@@ -170,6 +170,32 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'provisioning outbox and links to remote SCIM users',
+    sql: `
+      CREATE TABLE provisioning_jobs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'done', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX provisioning_jobs_due ON provisioning_jobs(status, next_attempt_at);
+      CREATE TABLE provisioned_users (
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        active INTEGER NOT NULL CHECK (active IN (0, 1)),
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (application_id, user_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, IdmRepository, MfaRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventFilter, IdmRepository, MfaRepository, ProvisioningJob, ProvisioningRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -253,6 +253,55 @@ export function createIdmRepository(db: Database.Database): IdmRepository {
     },
     async delete(appId) {
       return db.prepare('DELETE FROM application_idm WHERE application_id = ?').run(appId).changes > 0;
+    },
+  };
+}
+
+export function createProvisioningRepository(db: Database.Database): ProvisioningRepository {
+  interface Row { id: number; application_id: string; user_id: string; status: ProvisioningJob['status']; attempts: number; next_attempt_at: string; last_error: string | null; created_at: string }
+  const toJob = (r: Row): ProvisioningJob => ({
+    id: r.id, appId: r.application_id, userId: r.user_id, status: r.status, attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at,
+  });
+  return {
+    async enqueue(appId, userId, now) {
+      db.prepare(`INSERT INTO provisioning_jobs (application_id, user_id, status, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, 'pending', ?, ?, ?)`).run(appId, userId, now, now, now);
+    },
+    async due(now, limit) {
+      // The newest pending job per user stands for the older ones (they reconcile the same state);
+      // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
+      const rows = db.prepare(`SELECT j.* FROM provisioning_jobs j
+        JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
+              WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
+        WHERE latest.next_at <= ? ORDER BY j.id LIMIT ?`).all(now, limit) as Row[];
+      return rows.map(toJob);
+    },
+    async complete(job, status, error, now) {
+      db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+    },
+    async retryLater(job, at, error, now) {
+      db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+    },
+    async list(appId, limit) {
+      return (db.prepare('SELECT * FROM provisioning_jobs WHERE application_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit) as Row[]).map(toJob);
+    },
+    async findLink(appId, userId) {
+      const r = db.prepare('SELECT remote_id, active FROM provisioned_users WHERE application_id = ? AND user_id = ?').get(appId, userId) as { remote_id: string; active: number } | undefined;
+      return r && { appId, userId, remoteId: r.remote_id, active: r.active === 1 };
+    },
+    async putLink(link, now) {
+      db.prepare(`INSERT INTO provisioned_users (application_id, user_id, remote_id, active, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(application_id, user_id) DO UPDATE SET remote_id = excluded.remote_id, active = excluded.active, updated_at = excluded.updated_at`)
+        .run(link.appId, link.userId, link.remoteId, link.active ? 1 : 0, now);
+    },
+    async deleteLink(appId, userId) {
+      db.prepare('DELETE FROM provisioned_users WHERE application_id = ? AND user_id = ?').run(appId, userId);
+    },
+    async linkedUserIds(appId) {
+      return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
     },
   };
 }

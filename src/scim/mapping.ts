@@ -1,0 +1,29 @@
+/**
+ * A Gatehouse user as a SCIM 2.0 core User resource (RFC 7643 §4.1), following the catalog's
+ * mappings; optional ones the admin excluded are left out. Required mappings are always sent.
+ */
+export interface ScimMapping { scim: string; source: string; required: boolean }
+export interface DirectoryUser {
+  id: string; username: string; email: string; firstName: string; lastName: string; displayName: string; title: string;
+}
+
+const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
+
+export function toScimUser(user: DirectoryUser, active: boolean, mappings: readonly ScimMapping[], excluded: readonly string[]): Record<string, unknown> {
+  const sent = (scim: string) => mappings.some((m) => m.scim === scim && (m.required || !excluded.includes(scim)));
+  const resource: Record<string, unknown> = { schemas: [CORE_USER], userName: user.username, active };
+  if (sent('emails[type eq "work"].value') && user.email) resource.emails = [{ value: user.email, type: 'work', primary: true }];
+  const name: Record<string, string> = {};
+  if (sent('name.givenName') && user.firstName) name.givenName = user.firstName;
+  if (sent('name.familyName') && user.lastName) name.familyName = user.lastName;
+  if (Object.keys(name).length) resource.name = name;
+  if (sent('displayName') && user.displayName) resource.displayName = user.displayName;
+  if (sent('title') && user.title) resource.title = user.title;
+  if (sent('externalId')) resource.externalId = user.id;
+  return resource;
+}
+
+/** A filter on userName (RFC 7644 §3.4.2.2), with the value's quotes and backslashes escaped. */
+export function userNameFilter(userName: string): string {
+  return `userName eq "${userName.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}

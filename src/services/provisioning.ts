@@ -1,0 +1,126 @@
+import type { AppContext } from '../context';
+import { SYSTEM } from '../insights/recorder';
+import { createScimClient, ScimError } from '../scim/client';
+import { toScimUser, userNameFilter } from '../scim/mapping';
+import type { Application, IdmConnection, ProvisioningJob } from '../store';
+
+/**
+ * Outbound user provisioning over SCIM 2.0, as a durable outbox: a change that affects what an
+ * app should know about a user enqueues a job for (app, user) in the store; the worker brings the
+ * remote account in line with Gatehouse at run time (create, or look up and link; update;
+ * deactivate when access is lost or the user is suspended or deleted). Jobs survive restarts;
+ * 5xx, 429 (Retry-After honoured), timeouts and unreachable services are retried with backoff; a
+ * 4xx that will not change is recorded as failed with the SP's message. Every attempt is an event.
+ */
+const MAX_BACKOFF_MS = 10 * 60 * 1000;
+
+/** Apps with an active connection that should hear about this user: authorized now, or linked. */
+export async function enqueueForUser(ctx: AppContext, userId: string): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const { items } = await ctx.store.applications.list({ limit: 1000, offset: 0 });
+  for (const app of items) {
+    if (!(await ctx.store.idm.find(app.id))?.active) continue;
+    if ((await ctx.store.applications.isUserAuthorized(app.id, userId)) || (await ctx.store.provisioning.findLink(app.id, userId))) {
+      await ctx.store.provisioning.enqueue(app.id, userId, now);
+    }
+  }
+}
+
+/** Every member of the app's bound groups, and every linked user (who may have lost access). */
+export async function enqueueForApp(ctx: AppContext, appId: string): Promise<void> {
+  if (!(await ctx.store.idm.find(appId))?.active) return;
+  const now = ctx.clock.now().toISOString();
+  const users = new Set<string>();
+  for (const group of await ctx.store.applications.listBoundGroups(appId)) {
+    for (const member of await ctx.store.groups.listMembers(group.id)) users.add(member.id);
+  }
+  for (const userId of await ctx.store.provisioning.linkedUserIds(appId)) users.add(userId);
+  for (const userId of users) await ctx.store.provisioning.enqueue(appId, userId, now);
+}
+
+type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; detail?: Record<string, unknown> };
+
+async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, job: ProvisioningJob): Promise<Outcome[]> {
+  const scim = ctx.catalog.get(app.catalogId)?.scim;
+  const client = createScimClient({
+    baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, `idm:${app.id}`), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
+  });
+  const user = await ctx.store.users.findById(job.userId);
+  const wanted = Boolean(user && user.state === 'active' && (await ctx.store.applications.isUserAuthorized(app.id, job.userId)));
+  let link = await ctx.store.provisioning.findLink(app.id, job.userId);
+  const now = () => ctx.clock.now().toISOString();
+  const outcomes: Outcome[] = [];
+
+  if (!link && !wanted) return outcomes;
+  if (!link && user) {
+    // Look up first: an account with this userName is taken over, not duplicated.
+    const found = await client.call('GET', `/Users?filter=${encodeURIComponent(userNameFilter(user.username))}`);
+    const existing = ((found.json as { Resources?: { id: string }[] })?.Resources ?? [])[0];
+    if (existing) {
+      link = { appId: app.id, userId: user.id, remoteId: existing.id, active: true };
+      await ctx.store.provisioning.putLink(link, now());
+      outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: existing.id } });
+    } else if (wanted) {
+      const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings));
+      const remoteId = (created.json as { id?: string })?.id;
+      if (!remoteId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
+      await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId, active: true }, now());
+      outcomes.push({ type: 'user_create_provision', outcome: 'success', detail: { remoteId } });
+      return outcomes;
+    }
+  }
+  if (!link) return outcomes;
+  if (user) {
+    // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
+    await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings));
+    await ctx.store.provisioning.putLink({ ...link, active: wanted }, now());
+    outcomes.push({ type: wanted ? 'user_update_provision' : 'user_deprovision', outcome: 'success', detail: { remoteId: link.remoteId, active: wanted } });
+  } else {
+    // Deleted in Gatehouse: the remote account is deactivated (never left active), then forgotten.
+    await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }],
+    });
+    await ctx.store.provisioning.deleteLink(app.id, job.userId);
+    outcomes.push({ type: 'user_delete_provision', outcome: 'success', detail: { remoteId: link.remoteId, deactivated: true } });
+  }
+  return outcomes;
+}
+
+function backoffMs(job: ProvisioningJob, error: ScimError): number {
+  if (error.retryAfterSeconds !== undefined) return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
+  return Math.min(2 ** job.attempts * 2000, MAX_BACKOFF_MS);
+}
+
+/** Run the jobs that are due; returns how many ran. The worker calls this on a timer, tests directly. */
+export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
+  const jobs = await ctx.store.provisioning.due(ctx.clock.now().toISOString(), limit);
+  for (const job of jobs) {
+    const app = await ctx.store.applications.findById(job.appId);
+    const connection = app && (await ctx.store.idm.find(app.id));
+    const now = ctx.clock.now().toISOString();
+    if (!app || !connection?.active) {
+      await ctx.store.provisioning.complete(job, 'done', 'Identity Management is not active for this application.', now);
+      continue;
+    }
+    const target = { type: 'user', id: job.userId };
+    try {
+      for (const o of await reconcile(ctx, app, connection, job)) {
+        await ctx.insights.record(SYSTEM, { ...o, target, appId: app.id, detail: { ...o.detail, attempt: job.attempts + 1 } });
+      }
+      await ctx.store.provisioning.complete(job, 'done', null, ctx.clock.now().toISOString());
+    } catch (error) {
+      const scimError = error instanceof ScimError ? error : new ScimError('unreachable', String(error));
+      await ctx.insights.record(SYSTEM, {
+        type: 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
+        detail: { message: scimError.message, status: scimError.status ?? null, attempt: job.attempts + 1, willRetry: scimError.retryable },
+      });
+      const later = ctx.clock.now();
+      if (scimError.retryable) {
+        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job, scimError)).toISOString(), scimError.message, later.toISOString());
+      } else {
+        await ctx.store.provisioning.complete(job, 'failed', scimError.message, later.toISOString());
+      }
+    }
+  }
+  return jobs.length;
+}
