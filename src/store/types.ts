@@ -146,11 +146,20 @@ export interface EventFilter {
   actorId?: string;
   targetId?: string;
   appId?: string;
+  /** The user as actor or as target. */
+  userId?: string;
   since?: string;
   until?: string;
   /** Return events with id below this (paging newest first). */
   before?: number;
   limit: number;
+}
+
+/** Events per time bucket, for the Directory Insights chart. */
+export interface EventBucket {
+  start: string;
+  success: number;
+  failure: number;
 }
 
 export interface Page { limit: number; offset: number; q?: string }
@@ -313,6 +322,8 @@ export interface ProvisioningRepository {
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
+  /** Counts by outcome per `bucketSeconds`, from `since` to `until` (both required). */
+  histogram(filter: Omit<EventFilter, 'limit' | 'before'> & { since: string; until: string }, bucketSeconds: number): Promise<EventBucket[]>;
 }
 
 export interface SessionRepository {

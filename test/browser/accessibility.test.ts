@@ -75,7 +75,7 @@ async function unlabelledControls(page: Page): Promise<string[]> {
     await page.click('button[type=submit]');
     await page.waitForURL(`${baseUrl}/admin/applications`);
     for (const path of ['/admin/applications', '/admin/applications/new', '/admin/applications/new/monday', `/admin/applications/${appId}`,
-      `/admin/applications/${appId}?tab=sso`, `/admin/applications/${appId}?tab=groups`, '/admin/users', '/admin/users/new', '/admin/groups']) {
+      `/admin/applications/${appId}?tab=sso`, `/admin/applications/${appId}?tab=groups`, '/admin/users', '/admin/users/new', '/admin/groups', '/admin/insights', `/admin/applications/${appId}?tab=idm`]) {
       await visit(path);
     }
     await page.context().clearCookies();

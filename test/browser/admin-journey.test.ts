@@ -103,6 +103,12 @@ import { chromiumAvailable, startBrowserRig, type BrowserRig } from '../helpers/
     await rig.shot('deleted');
     expect(await h.ctx.store.applications.findBySlug('monday-com')).to.equal(undefined);
 
+    // Directory Insights shows the journey: every step, with the chart.
+    await page.goto(`${baseUrl}/admin/insights?appId=${app.id}`);
+    expect(await page.textContent('table.data')).to.contain('application_delete');
+    expect(await page.locator('svg.chart rect').count()).to.be.greaterThan(0);
+    await rig.shot('directory-insights');
+
     const types = (await h.ctx.store.events.list({ appId: app.id, limit: 50 })).map((e) => e.type).reverse();
     expect(types).to.include.members(['application_create', 'application_update', 'sso_activate', 'group_bind', 'sso_deactivate', 'application_delete']);
     const admin = (await h.ctx.store.events.list({ appId: app.id, type: 'application_delete', limit: 1 }))[0];

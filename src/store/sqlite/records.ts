@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventFilter, IdmRepository, MfaRepository, ProvisioningJob, ProvisioningRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventBucket, EventFilter, IdmRepository, MfaRepository, ProvisioningJob, ProvisioningRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -59,6 +59,22 @@ const toEvent = (row: EventRow): EventRecord => ({
  * one transaction (group commit); each caller's promise resolves only once its row is committed,
  * so an acknowledged event is as durable as before, at a fraction of the cost under load.
  */
+function whereOf(filter: Omit<EventFilter, 'limit'>): { where: string; params: unknown[] } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, ...values: unknown[]) => { clauses.push(sql); params.push(...values); };
+  if (filter.type) add('type = ?', filter.type);
+  if (filter.outcome) add('outcome = ?', filter.outcome);
+  if (filter.actorId) add('actor_id = ?', filter.actorId);
+  if (filter.targetId) add('target_id = ?', filter.targetId);
+  if (filter.userId) add('(actor_id = ? OR target_id = ?)', filter.userId, filter.userId);
+  if (filter.appId) add('app_id = ?', filter.appId);
+  if (filter.since) add('time >= ?', filter.since);
+  if (filter.until) add('time < ?', filter.until);
+  if (filter.before !== undefined) add('id < ?', filter.before);
+  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
+}
+
 export function createEventRepository(db: Database.Database): EventRepository & { flush(): void } {
   const insert = db.prepare(`INSERT INTO events (time, type, outcome, reason, actor_type, actor_id, actor_label,
     target_type, target_id, target_label, app_id, client_ip, detail_json)
@@ -96,21 +112,25 @@ export function createEventRepository(db: Database.Database): EventRepository & 
       });
     },
     async list(filter: EventFilter) {
-      const clauses: string[] = [];
-      const params: unknown[] = [];
-      const add = (sql: string, value: unknown) => { clauses.push(sql); params.push(value); };
-      if (filter.type) add('type = ?', filter.type);
-      if (filter.outcome) add('outcome = ?', filter.outcome);
-      if (filter.actorId) add('actor_id = ?', filter.actorId);
-      if (filter.targetId) add('target_id = ?', filter.targetId);
-      if (filter.appId) add('app_id = ?', filter.appId);
-      if (filter.since) add('time >= ?', filter.since);
-      if (filter.until) add('time < ?', filter.until);
-      if (filter.before !== undefined) add('id < ?', filter.before);
-      const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
+      const { where, params } = whereOf(filter);
       flush();
       const rows = db.prepare(`SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?`).all(...params, filter.limit) as EventRow[];
       return rows.map(toEvent);
+    },
+    async histogram(filter, bucketSeconds) {
+      const { where, params } = whereOf(filter);
+      flush();
+      const rows = db.prepare(`SELECT (CAST(strftime('%s', time) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket,
+        SUM(outcome = 'success') AS success, SUM(outcome = 'failure') AS failure
+        FROM events ${where} GROUP BY bucket ORDER BY bucket`).all(bucketSeconds, bucketSeconds, ...params) as { bucket: number; success: number; failure: number }[];
+      const counts = new Map(rows.map((r) => [r.bucket, r]));
+      const out: EventBucket[] = [];
+      const first = Math.floor(Date.parse(filter.since) / 1000 / bucketSeconds) * bucketSeconds;
+      for (let t = first; t * 1000 < Date.parse(filter.until); t += bucketSeconds) {
+        const c = counts.get(t);
+        out.push({ start: new Date(t * 1000).toISOString(), success: c?.success ?? 0, failure: c?.failure ?? 0 });
+      }
+      return out;
     },
   };
 }

@@ -9,7 +9,7 @@ export { checked, field, fields, formAction } from '../../forms';
  * Shared pieces of the admin portal: who may enter, how pages render (CSRF token, flash notice,
  * active section), and how a refused form comes back with the admin's input and the reason.
  */
-export type Section = 'applications' | 'users' | 'groups';
+export type Section = 'applications' | 'users' | 'groups' | 'insights';
 
 /** Admins only: anonymous visitors sign in first, signed-in non-admins get a clear 403 page. */
 export const requireAdmin: RequestHandler = (req, res, next) => {

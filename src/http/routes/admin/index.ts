@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context';
 import { adminApplications } from './applications';
 import { requireAdmin } from './common';
 import { adminDirectory } from './directory';
+import { adminInsights } from './insights';
 
 /** `/admin`: the admin portal. Admins only; every form carries a CSRF token; nothing is cached. */
 export function adminRouter(ctx: AppContext): Router {
@@ -11,5 +12,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
   router.use(adminApplications(ctx));
   router.use(adminDirectory(ctx));
+  router.use(adminInsights(ctx));
   return router;
 }

@@ -11,6 +11,7 @@ const eventQuery = z.strictObject({
   actorId: z.string().max(100).optional(),
   targetId: z.string().max(100).optional(),
   appId: z.string().max(100).optional(),
+  userId: z.string().max(100).optional(),
   since: isoTime.optional(),
   until: isoTime.optional(),
   before: z.coerce.number().int().positive().optional(),
