@@ -13,6 +13,7 @@ import {
 import { checkPlaceholderValues, rerender, templateAttributes, templateSso, unreplacedPlaceholders } from './catalog-apps';
 import { getGroup, groupTarget } from './groups';
 import { enqueueForApp } from './provisioning';
+import { enqueueGroup } from './provisioning-groups';
 import { parseInput } from './validation';
 
 
@@ -222,6 +223,7 @@ export async function bindGroup(ctx: AppContext, meta: RequestMeta, appId: strin
     if (await ctx.store.applications.bindGroup(appId, groupId, ctx.clock.now().toISOString())) {
       await ctx.insights.record(meta, { type: 'group_bind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
       await enqueueForApp(ctx, appId);
+      await enqueueGroup(ctx, appId, groupId);
     }
   });
 }
@@ -233,8 +235,10 @@ export async function unbindGroup(ctx: AppContext, meta: RequestMeta, appId: str
     const removed = await ctx.store.applications.unbindGroup(appId, groupId);
     assertThat(removed, () => notFound('applications.group_not_bound', 'This group is not bound to the application.'));
     await ctx.insights.record(meta, { type: 'group_unbind', outcome: 'success', target: appTarget(app), appId, detail: { group: groupTarget(group) } });
-    // Members not covered by another bound group are deactivated in the app by the jobs.
+    // Members not covered by another bound group are deactivated in the app by the jobs; the
+    // group itself stops syncing and stays as it is remotely.
     await enqueueForApp(ctx, appId);
+    await enqueueGroup(ctx, appId, groupId);
   });
 }
 

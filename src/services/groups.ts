@@ -5,6 +5,7 @@ import { assertThat, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { Group, User } from '../store';
 import { enqueueForUser } from './provisioning';
+import { enqueueGroupEverywhere } from './provisioning-groups';
 import { getUser, userTarget } from './users';
 import { parseInput, xmlText } from './validation';
 
@@ -32,19 +33,24 @@ export async function getGroup(ctx: AppContext, id: string): Promise<Group> {
 export async function updateGroup(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<Group> {
   const changes = parseInput(z.strictObject({ name: groupFields.name.optional(), description: z.string().max(1000).optional() }), input);
   await getGroup(ctx, id);
-  await ctx.store.groups.update(id, changes, ctx.clock.now().toISOString());
-  const group = await getGroup(ctx, id);
-  await ctx.insights.record(meta, { type: 'group_update', outcome: 'success', target: groupTarget(group) });
-  return group;
+  return ctx.store.transaction(async () => {
+    await ctx.store.groups.update(id, changes, ctx.clock.now().toISOString());
+    const group = await getGroup(ctx, id);
+    await ctx.insights.record(meta, { type: 'group_update', outcome: 'success', target: groupTarget(group) });
+    await enqueueGroupEverywhere(ctx, id); // renames sync
+    return group;
+  });
 }
 
 export async function deleteGroup(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
   const group = await getGroup(ctx, id);
   const members = await ctx.store.groups.listMembers(id);
+  const boundApps = (await ctx.store.applications.listForGroup(id)).map((a) => a.id);
   await ctx.store.transaction(async () => {
     await ctx.store.groups.delete(id);
     await ctx.insights.record(meta, { type: 'group_delete', outcome: 'success', target: groupTarget(group) });
     for (const member of members) await enqueueForUser(ctx, member.id);
+    await enqueueGroupEverywhere(ctx, id, boundApps); // deleted remotely too
   });
 }
 
@@ -55,6 +61,7 @@ export async function addMember(ctx: AppContext, meta: RequestMeta, groupId: str
     if (await ctx.store.groups.addMember(groupId, userId)) {
       await ctx.insights.record(meta, { type: 'group_member_add', outcome: 'success', target: groupTarget(group), detail: { user: userTarget(user) } });
       await enqueueForUser(ctx, userId);
+      await enqueueGroupEverywhere(ctx, groupId);
     }
   });
 }
@@ -66,6 +73,7 @@ export async function removeMember(ctx: AppContext, meta: RequestMeta, groupId: 
     assertThat(removed, () => notFound('groups.not_a_member', 'This user is not a member of the group.'));
     await ctx.insights.record(meta, { type: 'group_member_remove', outcome: 'success', target: groupTarget(group), detail: { userId } });
     await enqueueForUser(ctx, userId);
+    await enqueueGroupEverywhere(ctx, groupId);
   });
 }
 

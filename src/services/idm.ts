@@ -7,6 +7,7 @@ import { createScimClient, ScimError } from '../scim/client';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
+import { enqueueGroup } from './provisioning-groups';
 import { appTarget, getApplication } from './applications';
 import { parseInput } from './validation';
 
@@ -86,6 +87,11 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     updatedAt: ctx.clock.now().toISOString(),
   };
   await ctx.store.idm.put(connection);
+  // Group management switched on for a live connection: the bound groups sync now. Switched
+  // off, remote groups are left as they are.
+  if (connection.active && connection.groupsEnabled && !before?.groupsEnabled) {
+    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
+  }
   await ctx.insights.record(meta, {
     type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
     detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token) },
@@ -112,8 +118,9 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
   await ctx.store.transaction(async () => {
     await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
     await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
-    // The first push: every member of the app's groups.
+    // The first push: every member of the app's groups, then the groups themselves.
     await enqueueForApp(ctx, app.id);
+    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
   });
   return idmView(ctx, app);
 }

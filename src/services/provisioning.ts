@@ -1,8 +1,9 @@
 import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
-import { createScimClient, ScimError } from '../scim/client';
+import { createScimClient, ScimError, type ScimClient } from '../scim/client';
 import { toScimUser, userNameFilter } from '../scim/mapping';
 import type { Application, IdmConnection, ProvisioningJob } from '../store';
+import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provisioning-groups';
 
 /**
  * Outbound user provisioning over SCIM 2.0, as a durable outbox: a change that affects what an
@@ -40,11 +41,8 @@ export async function enqueueForApp(ctx: AppContext, appId: string): Promise<voi
 
 type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; detail?: Record<string, unknown> };
 
-async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, job: ProvisioningJob): Promise<Outcome[]> {
+async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, client: ScimClient, job: ProvisioningJob): Promise<Outcome[]> {
   const scim = ctx.catalog.get(app.catalogId)?.scim;
-  const client = createScimClient({
-    baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, `idm:${app.id}`), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
-  });
   const user = await ctx.store.users.findById(job.userId);
   const wanted = Boolean(user && user.state === 'active' && (await ctx.store.applications.isUserAuthorized(app.id, job.userId)));
   let link = await ctx.store.provisioning.findLink(app.id, job.userId);
@@ -102,16 +100,25 @@ export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
       await ctx.store.provisioning.complete(job, 'done', 'Identity Management is not active for this application.', now);
       continue;
     }
-    const target = { type: 'user', id: job.userId };
+    const isGroup = job.userId.startsWith(GROUP_SUBJECT);
+    const target = isGroup ? { type: 'group', id: job.userId.slice(GROUP_SUBJECT.length) } : { type: 'user', id: job.userId };
+    const client = createScimClient({
+      baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, `idm:${app.id}`), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
+    });
     try {
-      for (const o of await reconcile(ctx, app, connection, job)) {
+      const outcomes = isGroup ? await reconcileGroup(ctx, app, client, target.id) : await reconcile(ctx, app, connection, client, job);
+      for (const o of outcomes) {
         await ctx.insights.record(SYSTEM, { ...o, target, appId: app.id, detail: { ...o.detail, attempt: job.attempts + 1 } });
+      }
+      // A user who now exists remotely joins their groups there.
+      if (outcomes.some((o) => o.type === 'user_create_provision' || o.type === 'user_lookup_provision')) {
+        await enqueueGroupsOfUserInApp(ctx, app.id, job.userId);
       }
       await ctx.store.provisioning.complete(job, 'done', null, ctx.clock.now().toISOString());
     } catch (error) {
       const scimError = error instanceof ScimError ? error : new ScimError('unreachable', String(error));
       await ctx.insights.record(SYSTEM, {
-        type: 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
+        type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
         detail: { message: scimError.message, status: scimError.status ?? null, attempt: job.attempts + 1, willRetry: scimError.retryable },
       });
       const later = ctx.clock.now();

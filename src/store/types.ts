@@ -290,6 +290,7 @@ export interface IdmRepository {
 export interface ProvisioningJob {
   id: number;
   appId: string;
+  /** A user id, or `group:<id>` for a group's remote counterpart. */
   userId: string;
   status: 'pending' | 'done' | 'failed';
   attempts: number;
@@ -317,6 +318,9 @@ export interface ProvisioningRepository {
   putLink(link: RemoteUserLink, now: string): Promise<void>;
   deleteLink(appId: string, userId: string): Promise<void>;
   linkedUserIds(appId: string): Promise<string[]>;
+  findGroupLink(appId: string, groupId: string): Promise<{ remoteId: string } | undefined>;
+  putGroupLink(appId: string, groupId: string, remoteId: string, now: string): Promise<void>;
+  deleteGroupLink(appId: string, groupId: string): Promise<void>;
 }
 
 export interface EventRepository {

@@ -196,6 +196,19 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'links to remote SCIM groups',
+    sql: `
+      CREATE TABLE provisioned_groups (
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        group_id TEXT NOT NULL,
+        remote_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (application_id, group_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -320,6 +320,17 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
     async deleteLink(appId, userId) {
       db.prepare('DELETE FROM provisioned_users WHERE application_id = ? AND user_id = ?').run(appId, userId);
     },
+    async findGroupLink(appId, groupId) {
+      const r = db.prepare('SELECT remote_id FROM provisioned_groups WHERE application_id = ? AND group_id = ?').get(appId, groupId) as { remote_id: string } | undefined;
+      return r && { remoteId: r.remote_id };
+    },
+    async putGroupLink(appId, groupId, remoteId, now) {
+      db.prepare(`INSERT INTO provisioned_groups (application_id, group_id, remote_id, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(application_id, group_id) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at`).run(appId, groupId, remoteId, now);
+    },
+    async deleteGroupLink(appId, groupId) {
+      db.prepare('DELETE FROM provisioned_groups WHERE application_id = ? AND group_id = ?').run(appId, groupId);
+    },
     async linkedUserIds(appId) {
       return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
     },

@@ -1,0 +1,80 @@
+import type { AppContext } from '../context';
+import type { ScimClient } from '../scim/client';
+import type { Application } from '../store';
+
+/**
+ * Group provisioning, when the app's catalog entry supports SCIM groups and the admin enabled
+ * "management of User Groups and Group Membership" (the seeds' Group Management Considerations):
+ * empty groups are not created; a remote group with the same name is taken over; membership and
+ * renames sync on every change; an unbound group stops syncing (the remote group stays); a group
+ * deleted in Gatehouse is deleted remotely; switching group management off leaves remote groups.
+ */
+export const GROUP_SUBJECT = 'group:';
+
+export async function enqueueGroup(ctx: AppContext, appId: string, groupId: string): Promise<void> {
+  const connection = await ctx.store.idm.find(appId);
+  if (!connection?.active || !connection.groupsEnabled) return;
+  await ctx.store.provisioning.enqueue(appId, `${GROUP_SUBJECT}${groupId}`, ctx.clock.now().toISOString());
+}
+
+/** The group's jobs in every app it is bound to (membership, rename, deletion). */
+export async function enqueueGroupEverywhere(ctx: AppContext, groupId: string, appIds?: string[]): Promise<void> {
+  const ids = appIds ?? (await ctx.store.applications.listForGroup(groupId)).map((a) => a.id);
+  for (const appId of ids) await enqueueGroup(ctx, appId, groupId);
+}
+
+/** After a user is created or linked remotely, the groups they belong to in this app sync again. */
+export async function enqueueGroupsOfUserInApp(ctx: AppContext, appId: string, userId: string): Promise<void> {
+  const bound = new Set((await ctx.store.applications.listBoundGroups(appId)).map((g) => g.id));
+  for (const group of await ctx.store.groups.listGroupsOfUser(userId)) if (bound.has(group.id)) await enqueueGroup(ctx, appId, group.id);
+}
+
+const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
+
+export async function reconcileGroup(ctx: AppContext, app: Application, client: ScimClient, groupId: string) {
+  const outcomes: { type: string; outcome: 'success'; detail?: Record<string, unknown> }[] = [];
+  const connection = await ctx.store.idm.find(app.id);
+  if (!connection?.groupsEnabled) return outcomes;
+  const group = await ctx.store.groups.findById(groupId);
+  const link = await ctx.store.provisioning.findGroupLink(app.id, groupId);
+  const now = ctx.clock.now().toISOString();
+  if (!group) {
+    if (link) {
+      await client.call('DELETE', `/Groups/${encodeURIComponent(link.remoteId)}`);
+      await ctx.store.provisioning.deleteGroupLink(app.id, groupId);
+      outcomes.push({ type: 'group_delete_provision', outcome: 'success', detail: { remoteId: link.remoteId } });
+    }
+    return outcomes;
+  }
+  const bound = (await ctx.store.applications.listBoundGroups(app.id)).some((g) => g.id === groupId);
+  if (!bound) {
+    // Unbound: Gatehouse stops managing it; the remote group is left as it is.
+    if (link) await ctx.store.provisioning.deleteGroupLink(app.id, groupId);
+    return outcomes;
+  }
+  const members: { value: string }[] = [];
+  for (const member of await ctx.store.groups.listMembers(groupId)) {
+    const userLink = await ctx.store.provisioning.findLink(app.id, member.id);
+    if (userLink?.active) members.push({ value: userLink.remoteId });
+  }
+  const resource = { schemas: [CORE_GROUP], displayName: group.name, members };
+  if (!link) {
+    if (members.length === 0) return outcomes; // empty groups are not created
+    const filter = `displayName eq "${group.name.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    const found = ((await client.call('GET', `/Groups?filter=${encodeURIComponent(filter)}`)).json as { Resources?: { id: string }[] })?.Resources?.[0];
+    if (found) {
+      await client.call('PUT', `/Groups/${encodeURIComponent(found.id)}`, resource);
+      await ctx.store.provisioning.putGroupLink(app.id, groupId, found.id, now);
+      outcomes.push({ type: 'group_update_provision', outcome: 'success', detail: { remoteId: found.id, takenOver: true, members: members.length } });
+    } else {
+      const created = await client.call('POST', '/Groups', resource);
+      const remoteId = (created.json as { id?: string })?.id ?? '';
+      await ctx.store.provisioning.putGroupLink(app.id, groupId, remoteId, now);
+      outcomes.push({ type: 'group_create_provision', outcome: 'success', detail: { remoteId, members: members.length } });
+    }
+    return outcomes;
+  }
+  await client.call('PUT', `/Groups/${encodeURIComponent(link.remoteId)}`, resource);
+  outcomes.push({ type: 'group_update_provision', outcome: 'success', detail: { remoteId: link.remoteId, members: members.length } });
+  return outcomes;
+}
