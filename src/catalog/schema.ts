@@ -87,6 +87,10 @@ export const scimSchema = z.strictObject({
   groups: z.boolean().nullable(),
   baseUrlTemplate: z.string().max(2048).nullable(),
   mappings: z.array(scimMappingSchema).max(100),
+  /** How profile changes are sent (RFC 7644 §3.5.1 PUT or §3.5.2 PATCH); some SPs take `active` only by PATCH. */
+  updateWith: z.enum(['put', 'patch']).default('put'),
+  /** What "delete" means at this SP: many (Quip) only deactivate; `delete` sends DELETE. */
+  onDelete: z.enum(['deactivate', 'delete']).default('deactivate'),
   notes: z.array(text(1000)).max(20),
 });
 

@@ -21,6 +21,9 @@ const configureSchema = z.strictObject({
   baseUrl: z.string().trim().min(1, 'is required').max(2048).optional(),
   token: z.string().trim().min(8, 'must be the token the application gave you').max(4096).optional(),
   groupsEnabled: z.boolean().optional(),
+  /** Optional catalog mappings not to send (the monday.com seed's "exclude user attributes"). */
+  excludedMappings: z.array(z.string().max(200)).max(50).optional(),
+  restoreDefaultMappings: z.literal(true).optional(),
 });
 
 export interface IdmView {
@@ -31,6 +34,8 @@ export interface IdmView {
   active: boolean;
   groupsEnabled: boolean;
   activatedAt: string | null;
+  /** The catalog's mappings, each with whether it is sent. */
+  mappings: { scim: string; source: string; required: boolean; sent: boolean }[];
 }
 
 function catalogScim(ctx: AppContext, app: Application) {
@@ -48,6 +53,7 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
     baseUrl: connection?.baseUrl ?? (scim?.baseUrlTemplate ? renderTemplate(scim.baseUrlTemplate, app.placeholders).replace(/\/+$/, '') : ''),
     tokenMasked: connection ? `••••••••${connection.tokenHint}` : null,
     active: connection?.active ?? false, groupsEnabled: connection?.groupsEnabled ?? false, activatedAt: connection?.activatedAt ?? null,
+    mappings: (scim?.mappings ?? []).map((m) => ({ ...m, sent: m.required || !(connection?.excludedMappings ?? []).includes(m.scim) })),
   };
 }
 
@@ -74,6 +80,12 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
   }
   if (!before && !data.token) throw unprocessable('idm.token_required', 'Enter the token the application gave you.');
   if (data.groupsEnabled && !scim.groups) throw unprocessable('idm.groups_not_supported', `${app.displayLabel} does not support group management over SCIM.`);
+  const optional = new Set(scim.mappings.filter((m) => !m.required).map((m) => m.scim));
+  for (const name of data.excludedMappings ?? []) {
+    if (!optional.has(name)) {
+      throw unprocessable('idm.mapping_not_optional', `${name} is not an optional mapping of ${app.displayLabel}; required mappings are always sent.`);
+    }
+  }
   const view = await idmView(ctx, app);
   const connection: IdmConnection = {
     appId: app.id,
@@ -82,7 +94,7 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     tokenHint: data.token ? data.token.slice(-4) : before!.tokenHint,
     active: before?.active ?? false,
     groupsEnabled: data.groupsEnabled ?? before?.groupsEnabled ?? false,
-    excludedMappings: before?.excludedMappings ?? [],
+    excludedMappings: data.restoreDefaultMappings ? [] : data.excludedMappings ?? before?.excludedMappings ?? [],
     activatedAt: before?.activatedAt ?? null,
     updatedAt: ctx.clock.now().toISOString(),
   };
@@ -94,7 +106,7 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
   }
   await ctx.insights.record(meta, {
     type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
-    detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token) },
+    detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },
   });
   return idmView(ctx, app);
 }

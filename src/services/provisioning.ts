@@ -14,6 +14,7 @@ import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provi
  * 4xx that will not change is recorded as failed with the SP's message. Every attempt is an event.
  */
 const MAX_BACKOFF_MS = 10 * 60 * 1000;
+const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 
 /** Apps with an active connection that should hear about this user: authorized now, or linked. */
 export async function enqueueForUser(ctx: AppContext, userId: string): Promise<void> {
@@ -69,17 +70,27 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   }
   if (!link) return outcomes;
   if (user) {
-    // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
-    await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings));
+    const resource = toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings);
+    if (scim?.updateWith === 'patch') {
+      // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes.
+      const { schemas: _schemas, ...value } = resource;
+      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value }] });
+    } else {
+      // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
+      await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, resource);
+    }
     await ctx.store.provisioning.putLink({ ...link, active: wanted }, now());
     outcomes.push({ type: wanted ? 'user_update_provision' : 'user_deprovision', outcome: 'success', detail: { remoteId: link.remoteId, active: wanted } });
   } else {
-    // Deleted in Gatehouse: the remote account is deactivated (never left active), then forgotten.
-    await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, {
-      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }],
-    });
+    // Deleted in Gatehouse: deleted remotely where the SP supports it, otherwise deactivated
+    // (never left active); then forgotten.
+    if (scim?.onDelete === 'delete') {
+      await client.call('DELETE', `/Users/${encodeURIComponent(link.remoteId)}`);
+    } else {
+      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value: { active: false } }] });
+    }
     await ctx.store.provisioning.deleteLink(app.id, job.userId);
-    outcomes.push({ type: 'user_delete_provision', outcome: 'success', detail: { remoteId: link.remoteId, deactivated: true } });
+    outcomes.push({ type: 'user_delete_provision', outcome: 'success', detail: { remoteId: link.remoteId, deleted: scim?.onDelete === 'delete' } });
   }
   return outcomes;
 }

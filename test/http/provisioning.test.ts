@@ -69,6 +69,29 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     expect(types).to.include.members(['user_create_provision', 'user_update_provision', 'user_deprovision']);
   });
 
+  it('sends only the mappings the admin keeps, always the required ones, and restores the defaults', async () => {
+    const { app, group } = await connectedApp();
+    const idm = `/api/v1/applications/${app.id}/idm`;
+    const refused = await h.api().put(idm).send({ excludedMappings: ['userName'] }).expect(422);
+    expect(refused.body.code).to.equal('idm.mapping_not_optional');
+    const view = (await h.api().put(idm).send({ excludedMappings: ['title', 'externalId'] }).expect(200)).body;
+    expect(view.mappings.find((m: { scim: string }) => m.scim === 'title').sent).to.equal(false);
+    const user = await createUser(h, { title: 'Secret title' });
+    await join(group.id, user.id);
+    await drain();
+    // SCIMMY stores every schema attribute; the excluded ones arrive empty.
+    expect(remote(user.username)[0].title ?? null).to.equal(null);
+    expect(remote(user.username)[0].externalId ?? null).to.equal(null);
+    expect(remote(user.username)[0].emails[0].value).to.equal(user.email);
+    const restored = (await h.api().put(idm).send({ restoreDefaultMappings: true }).expect(200)).body;
+    expect(restored.mappings.every((m: { sent: boolean }) => m.sent)).to.equal(true);
+    await h.api().patch(`/api/v1/users/${user.id}`).send({ title: 'Now sent' }).expect(200);
+    await drain();
+    expect(remote(user.username)[0].title).to.equal('Now sent');
+    // monday.com takes profile changes by PATCH, as its catalog entry says.
+    expect(scim.requests.some((r) => r.method === 'PATCH' && r.path.startsWith('/scim/v2/Users/'))).to.equal(true);
+  });
+
   it('takes over an account that already exists with the same userName instead of duplicating it', async () => {
     const { group } = await connectedApp();
     const grace = await createUser(h);

@@ -155,6 +155,17 @@ export function adminApplications(ctx: AppContext): Router {
     back(res, app, 'groups', 'saved');
   });
 
+  router.post('/applications/:id/idm/mappings', csrf, async (req, res) => {
+    const app = await load(req);
+    const body = req.body as Record<string, unknown>;
+    const sent = new Set(fields(body, 'sendMapping'));
+    const optional = (await idm.idmView(ctx, app)).mappings.filter((m) => !m.required).map((m) => m.scim);
+    await formAction(res, async () => {
+      await idm.configureIdm(ctx, requestMeta(req), app.id, field(body, 'then') === 'restore'
+        ? { restoreDefaultMappings: true } : { excludedMappings: optional.filter((m) => !sent.has(m)) });
+      back(res, app, 'idm', 'saved');
+    }, (error) => renderDetail(req, res, app, 'idm', { error: error.message, status: error.status }));
+  });
   router.post('/applications/:id/idm', csrf, async (req, res) => {
     const app = await load(req);
     const body = req.body as Record<string, unknown>;
