@@ -323,6 +323,23 @@ export interface ProvisioningRepository {
   deleteGroupLink(appId: string, groupId: string): Promise<void>;
 }
 
+/** A user import from an application's SCIM service, with its progress. */
+export interface UserImport {
+  id: string;
+  appId: string;
+  total: number;
+  done: number;
+  failed: number;
+  status: 'running' | 'finished';
+  createdAt: string;
+}
+
+export interface ImportRepository {
+  create(entry: UserImport): Promise<void>;
+  progress(id: string, done: number, failed: number, status: UserImport['status'], now: string): Promise<void>;
+  find(id: string): Promise<UserImport | undefined>;
+}
+
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
   list(filter: EventFilter): Promise<EventRecord[]>;
@@ -368,6 +385,7 @@ export interface Store {
   mfa: MfaRepository;
   idm: IdmRepository;
   provisioning: ProvisioningRepository;
+  imports: ImportRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;

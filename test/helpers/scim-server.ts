@@ -76,6 +76,9 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
 
   const app = express();
   app.use((req, res, next) => {
+    // Express 5 recomputes req.query on every read; scimmy-routers casts startIndex and count in
+    // place, so the query is pinned as a plain object first.
+    Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl });
     if (faults.count > 0) {
       faults.count -= 1;

@@ -7,7 +7,7 @@ import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
 import {
   createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createIdmRepository, createMfaRepository, createProvisioningRepository, createSsoStateRepository, createThrottleRepository,
+  createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createSsoStateRepository, createThrottleRepository,
 } from './records';
 
 /** Turn SQLite's constraint failures into the store's own error, naming the column. */
@@ -78,6 +78,7 @@ export function openSqliteStore(location: string): Store {
     mfa: guarded(createMfaRepository(db)),
     idm: guarded(createIdmRepository(db)),
     provisioning: guarded(createProvisioningRepository(db)),
+    imports: guarded(createImportRepository(db)),
     /**
      * The SQLite repositories finish synchronously, so a unit of work that awaits only the store
      * runs inside one macrotask and nothing else can interleave with BEGIN…COMMIT. Work that waits

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventBucket, EventFilter, IdmRepository, MfaRepository, ProvisioningJob, ProvisioningRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
+  EventBucket, EventFilter, IdmRepository, ImportRepository, UserImport, MfaRepository, ProvisioningJob, ProvisioningRepository, NewEvent, ThrottleRepository, ThrottleState, EventRecord, EventRepository, PendingSso, SessionRepository, SettingsRepository,
   SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
@@ -333,6 +333,23 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
     },
     async linkedUserIds(appId) {
       return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
+    },
+  };
+}
+
+export function createImportRepository(db: Database.Database): ImportRepository {
+  interface Row { id: string; application_id: string; total: number; done: number; failed: number; status: UserImport['status']; created_at: string }
+  return {
+    async create(e) {
+      db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt);
+    },
+    async progress(id, done, failed, status, now) {
+      db.prepare('UPDATE user_imports SET done = ?, failed = ?, status = ?, updated_at = ? WHERE id = ?').run(done, failed, status, now, id);
+    },
+    async find(id) {
+      const r = db.prepare('SELECT * FROM user_imports WHERE id = ?').get(id) as Row | undefined;
+      return r && { id: r.id, appId: r.application_id, total: r.total, done: r.done, failed: r.failed, status: r.status, createdAt: r.created_at };
     },
   };
 }

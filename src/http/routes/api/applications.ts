@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../../../context';
 import * as apps from '../../../services/applications';
 import * as idm from '../../../services/idm';
+import * as importer from '../../../services/import-users';
 import { pageQuery, parseInput } from '../../../services/validation';
 import { notFound } from '../../../errors';
 import { isSamlApplication, type Application } from '../../../store';
@@ -57,6 +58,20 @@ export function applicationsApi(ctx: AppContext): Router {
   });
   router.post('/applications/:id/idm/deactivate', async (req, res) => {
     res.json(await idm.deactivateIdm(ctx, API_META(req), id(req.params.id)));
+  });
+  router.get('/applications/:id/idm/remote-users', async (req, res) => {
+    res.json({ items: await importer.listRemoteUsers(ctx, id(req.params.id), { newOnly: req.query.newOnly === 'true' }) });
+  });
+  router.post('/applications/:id/idm/import', async (req, res) => {
+    const body = (req.body ?? {}) as { remoteIds?: unknown; groupId?: unknown };
+    const remoteIds = Array.isArray(body.remoteIds) ? body.remoteIds.filter((v): v is string => typeof v === 'string').slice(0, 10_000) : [];
+    const result = await importer.importUsers(ctx, API_META(req), id(req.params.id), remoteIds, typeof body.groupId === 'string' ? body.groupId : '');
+    res.status(result.status === 'finished' ? 200 : 202).json(result);
+  });
+  router.get('/applications/:id/idm/imports/:importId', async (req, res) => {
+    const entry = await ctx.store.imports.find(String(req.params.importId));
+    if (!entry || entry.appId !== id(req.params.id)) throw notFound('import.not_found', 'There is no such import.');
+    res.json(entry);
   });
   return router;
 }

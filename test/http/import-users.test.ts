@@ -1,0 +1,74 @@
+import { expect } from 'chai';
+import { createGroup, createUser, startGatehouse, type Harness } from '../helpers/harness';
+import { startScimServer, type ScimServer } from '../helpers/scim-server';
+
+describe('Import users from an application (SCIM)', () => {
+  let h: Harness;
+  let scim: ScimServer;
+  beforeEach(async () => {
+    h = await startGatehouse();
+    scim = await startScimServer();
+  });
+  afterEach(async () => {
+    await scim.close();
+    await h.close();
+  });
+
+  const remoteUser = (id: string, userName: string, active = true) =>
+    scim.users.set(id, { id, userName, active, emails: [{ value: `${userName}@remote.example`, primary: true }], name: { givenName: 'Remote', familyName: userName }, schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
+
+  async function connected() {
+    const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+    const group = await createGroup(h, 'Imported');
+    await h.api().put(`/api/v1/applications/${app.id}/groups/${group.id}`).expect(204);
+    await h.api().put(`/api/v1/applications/${app.id}/idm`).send({ baseUrl: scim.baseUrl, token: scim.token }).expect(200);
+    await h.api().post(`/api/v1/applications/${app.id}/idm/activate`).expect(200);
+    return { app, group };
+  }
+
+  it('lists remote users as New or Imported, imports the selected new ones into a bound group, and refuses suspended ones', async () => {
+    const local = await createUser(h);
+    remoteUser('r1', 'newbie');
+    remoteUser('r2', 'dormant', false);
+    remoteUser('r3', local.username);
+    const { app, group } = await connected();
+    const listed = (await h.api().get(`/api/v1/applications/${app.id}/idm/remote-users`).expect(200)).body.items;
+    const byName = Object.fromEntries(listed.map((u: { userName: string }) => [u.userName, u]));
+    expect(byName.newbie).to.include({ status: 'new', active: true, email: 'newbie@remote.example' });
+    expect(byName.dormant).to.include({ status: 'new', active: false });
+    expect(byName[local.username]).to.include({ status: 'imported' });
+    const onlyNew = (await h.api().get(`/api/v1/applications/${app.id}/idm/remote-users?newOnly=true`).expect(200)).body.items;
+    expect(onlyNew.map((u: { userName: string }) => u.userName).sort()).to.deep.equal(['dormant', 'newbie']);
+
+    const result = (await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['r1', 'r2', 'r3'], groupId: group.id }).expect(200)).body;
+    expect(result).to.include({ total: 3, done: 1, failed: 2, status: 'finished' });
+    const imported = (await h.ctx.store.users.findByLogin('newbie'))!;
+    expect(imported).to.include({ email: 'newbie@remote.example', firstName: 'Remote', lastName: 'newbie' });
+    expect(await h.ctx.store.applications.isUserAuthorized(app.id, imported.id)).to.equal(true);
+    expect(await h.ctx.store.provisioning.findLink(app.id, imported.id)).to.include({ remoteId: 'r1' });
+    expect(await h.ctx.store.users.findByLogin('dormant')).to.equal(undefined);
+    const outcomes = (await h.ctx.store.events.list({ type: 'user_import', limit: 5 })).map((e) => `${e.outcome}:${e.reason ?? ''}`).sort();
+    expect(outcomes).to.deep.equal(['failure:import.exists', 'failure:import.suspended', 'success:']);
+  });
+
+  it('runs an import of more than 100 users in the background and reports progress', async () => {
+    for (let i = 0; i < 130; i++) remoteUser(`bulk-${i}`, `bulk${i}`);
+    const { app, group } = await connected();
+    const ids = Array.from({ length: 130 }, (_, i) => `bulk-${i}`);
+    const started = await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ids, groupId: group.id }).expect(202);
+    expect(started.body).to.include({ total: 130, status: 'running' });
+    let progress = started.body;
+    for (let i = 0; i < 100 && progress.status !== 'finished'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      progress = (await h.api().get(`/api/v1/applications/${app.id}/idm/imports/${started.body.id}`).expect(200)).body;
+    }
+    expect(progress).to.include({ status: 'finished', done: 130, failed: 0 });
+  });
+
+  it('refuses an import without a bound group to put the users in', async () => {
+    remoteUser('r9', 'lonely');
+    const { app } = await connected();
+    const res = await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['r9'], groupId: 'nope' }).expect(422);
+    expect(res.body.code).to.equal('import.group_not_bound');
+  });
+});
