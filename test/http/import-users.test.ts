@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createGroup, createUser, startGatehouse, type Harness } from '../helpers/harness';
+import { ADMIN_PASSWORD, createGroup, createUser, csrfFrom, signIn, startGatehouse, type Harness } from '../helpers/harness';
 import { startScimServer, type ScimServer } from '../helpers/scim-server';
 
 describe('Import users from an application (SCIM)', () => {
@@ -63,6 +63,21 @@ describe('Import users from an application (SCIM)', () => {
       progress = (await h.api().get(`/api/v1/applications/${app.id}/idm/imports/${started.body.id}`).expect(200)).body;
     }
     expect(progress).to.include({ status: 'finished', done: 130, failed: 0 });
+  });
+
+  it('imports from the portal: New users can be ticked, Suspended and Imported cannot, then a progress page', async () => {
+    remoteUser('p1', 'portalnew');
+    remoteUser('p2', 'portalsuspended', false);
+    const { app, group } = await connected();
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const page = await agent.get(`/admin/applications/${app.id}/import`).expect(200);
+    expect(page.text).to.match(/name="remoteId" value="p1"(?! disabled)/);
+    expect(page.text).to.match(/name="remoteId" value="p2" disabled/);
+    const done = await agent.post(`/admin/applications/${app.id}/import`).type('form').send({ _csrf: csrfFrom(page.text), remoteId: 'p1', groupId: group.id }).expect(303);
+    const progress = await agent.get(done.headers.location).expect(200);
+    expect(progress.text).to.contain('Import finished');
+    expect(progress.text).to.contain('<progress id="progress" max="1" value="1">');
+    expect(await h.ctx.store.users.findByLogin('portalnew')).to.not.equal(undefined);
   });
 
   it('refuses an import without a bound group to put the users in', async () => {

@@ -3,6 +3,7 @@ import type { AppContext } from '../../../context';
 import { adminApplications } from './applications';
 import { requireAdmin } from './common';
 import { adminDirectory } from './directory';
+import { adminImports } from './imports';
 import { adminInsights } from './insights';
 
 /** `/admin`: the admin portal. Admins only; every form carries a CSRF token; nothing is cached. */
@@ -13,5 +14,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(adminApplications(ctx));
   router.use(adminDirectory(ctx));
   router.use(adminInsights(ctx));
+  router.use(adminImports(ctx));
   return router;
 }
