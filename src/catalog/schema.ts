@@ -91,6 +91,8 @@ export const scimSchema = z.strictObject({
   updateWith: z.enum(['put', 'patch']).default('put'),
   /** What "delete" means at this SP: many (Quip) only deactivate; `delete` sends DELETE. */
   onDelete: z.enum(['deactivate', 'delete']).default('deactivate'),
+  /** A role attribute the SP reads from each user (ClickUp: customRoleName or customRoleId). */
+  role: z.strictObject({ attributes: z.array(z.string().regex(/^[A-Za-z][\w.:-]{0,99}$/)).min(1).max(5), defaultValue: text(100) }).nullable().default(null),
   notes: z.array(text(1000)).max(20),
 });
 

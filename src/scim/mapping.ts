@@ -9,7 +9,9 @@ export interface DirectoryUser {
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
-export function toScimUser(user: DirectoryUser, active: boolean, mappings: readonly ScimMapping[], excluded: readonly string[]): Record<string, unknown> {
+export function toScimUser(
+  user: DirectoryUser, active: boolean, mappings: readonly ScimMapping[], excluded: readonly string[], role?: { attribute: string; value: string } | null,
+): Record<string, unknown> {
   const sent = (scim: string) => mappings.some((m) => m.scim === scim && (m.required || !excluded.includes(scim)));
   const resource: Record<string, unknown> = { schemas: [CORE_USER], userName: user.username, active };
   if (sent('emails[type eq "work"].value') && user.email) resource.emails = [{ value: user.email, type: 'work', primary: true }];
@@ -20,6 +22,8 @@ export function toScimUser(user: DirectoryUser, active: boolean, mappings: reado
   if (sent('displayName') && user.displayName) resource.displayName = user.displayName;
   if (sent('title') && user.title) resource.title = user.title;
   if (sent('externalId')) resource.externalId = user.id;
+  // ClickUp reads customRoleName / customRoleId on the user; unset there means "member".
+  if (role) resource[role.attribute] = role.value;
   return resource;
 }
 

@@ -24,6 +24,8 @@ const configureSchema = z.strictObject({
   /** Optional catalog mappings not to send (the monday.com seed's "exclude user attributes"). */
   excludedMappings: z.array(z.string().max(200)).max(50).optional(),
   restoreDefaultMappings: z.literal(true).optional(),
+  /** ClickUp-style custom role: which attribute, and the value every provisioned user gets. */
+  role: z.strictObject({ attribute: z.string().max(100), value: z.string().trim().min(1).max(200) }).nullable().optional(),
 });
 
 export interface IdmView {
@@ -36,6 +38,8 @@ export interface IdmView {
   activatedAt: string | null;
   /** The catalog's mappings, each with whether it is sent. */
   mappings: { scim: string; source: string; required: boolean; sent: boolean }[];
+  /** The role every user is sent with (the catalog's default unless set), or null when the SP reads none. */
+  role: { attribute: string; value: string; attributes: string[] } | null;
 }
 
 function catalogScim(ctx: AppContext, app: Application) {
@@ -54,6 +58,7 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
     tokenMasked: connection ? `••••••••${connection.tokenHint}` : null,
     active: connection?.active ?? false, groupsEnabled: connection?.groupsEnabled ?? false, activatedAt: connection?.activatedAt ?? null,
     mappings: (scim?.mappings ?? []).map((m) => ({ ...m, sent: m.required || !(connection?.excludedMappings ?? []).includes(m.scim) })),
+    role: scim?.role ? { ...(connection?.role ?? { attribute: scim.role.attributes[0], value: scim.role.defaultValue }), attributes: scim.role.attributes } : null,
   };
 }
 
@@ -86,6 +91,9 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
       throw unprocessable('idm.mapping_not_optional', `${name} is not an optional mapping of ${app.displayLabel}; required mappings are always sent.`);
     }
   }
+  if (data.role && !scim.role?.attributes.includes(data.role.attribute)) {
+    throw unprocessable('idm.role_attribute_unknown', `${app.displayLabel} reads no role attribute named ${data.role.attribute}${scim.role ? ` (it reads ${scim.role.attributes.join(' or ')})` : ''}.`);
+  }
   const view = await idmView(ctx, app);
   const connection: IdmConnection = {
     appId: app.id,
@@ -95,6 +103,7 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     active: before?.active ?? false,
     groupsEnabled: data.groupsEnabled ?? before?.groupsEnabled ?? false,
     excludedMappings: data.restoreDefaultMappings ? [] : data.excludedMappings ?? before?.excludedMappings ?? [],
+    role: data.role !== undefined ? data.role : before?.role ?? null,
     activatedAt: before?.activatedAt ?? null,
     updatedAt: ctx.clock.now().toISOString(),
   };

@@ -44,6 +44,7 @@ type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; 
 
 async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, client: ScimClient, job: ProvisioningJob): Promise<Outcome[]> {
   const scim = ctx.catalog.get(app.catalogId)?.scim;
+  const role = connection.role ?? (scim?.role ? { attribute: scim.role.attributes[0], value: scim.role.defaultValue } : null);
   const user = await ctx.store.users.findById(job.userId);
   const wanted = Boolean(user && user.state === 'active' && (await ctx.store.applications.isUserAuthorized(app.id, job.userId)));
   let link = await ctx.store.provisioning.findLink(app.id, job.userId);
@@ -60,7 +61,7 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
       await ctx.store.provisioning.putLink(link, now());
       outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: existing.id } });
     } else if (wanted) {
-      const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings));
+      const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
       const remoteId = (created.json as { id?: string })?.id;
       if (!remoteId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
       await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId, active: true }, now());
@@ -70,7 +71,7 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   }
   if (!link) return outcomes;
   if (user) {
-    const resource = toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings);
+    const resource = toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings, role);
     if (scim?.updateWith === 'patch') {
       // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes.
       const { schemas: _schemas, ...value } = resource;

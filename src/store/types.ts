@@ -273,6 +273,8 @@ export interface IdmConnection {
   groupsEnabled: boolean;
   /** Optional catalog mappings the admin excluded (by SCIM attribute). */
   excludedMappings: string[];
+  /** The role sent with every user, when the SP reads one; null: the catalog's default. */
+  role: { attribute: string; value: string } | null;
   activatedAt: string | null;
   updatedAt: string;
 }

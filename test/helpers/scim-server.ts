@@ -18,7 +18,7 @@ export interface ScimServer {
   token: string;
   users: Map<string, Json>;
   groups: Map<string, Json>;
-  requests: { method: string; path: string }[];
+  requests: { method: string; path: string; body?: Json }[];
   /** Answer this status to the next `count` requests (e.g. 503). */
   fail(status: number, count: number, retryAfterSeconds?: number): void;
   close(): Promise<void>;
@@ -32,7 +32,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   const SCIMMYRouters = (await importEsm('scimmy-routers')).default;
   const users = new Map<string, Json>();
   const groups = new Map<string, Json>();
-  const requests: { method: string; path: string }[] = [];
+  const requests: { method: string; path: string; body?: Json }[] = [];
   let faults: { status: number; count: number; retryAfter?: number } = { status: 0, count: 0 };
 
   const store = (mapOf: () => Map<string, Json>, kind: 'User' | 'Group') => ({
@@ -75,11 +75,12 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   }
 
   const app = express();
+  app.use(express.json({ type: ['application/json', 'application/scim+json'], limit: '1mb' }));
   app.use((req, res, next) => {
     // Express 5 recomputes req.query on every read; scimmy-routers casts startIndex and count in
     // place, so the query is pinned as a plain object first.
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
-    requests.push({ method: req.method, path: req.originalUrl });
+    requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
     if (faults.count > 0) {
       faults.count -= 1;
       if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));

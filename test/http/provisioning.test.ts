@@ -92,6 +92,30 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     expect(scim.requests.some((r) => r.method === 'PATCH' && r.path.startsWith('/scim/v2/Users/'))).to.equal(true);
   });
 
+  it('sends ClickUp\u2019s role attribute: member by default, or the role the admin sets', async () => {
+    const app = (await h.api().post('/api/v1/applications').send({
+      catalogId: 'clickup', placeholders: { YOUR_SP_ENTITY_ID: 'https://app.clickup.test/sp', YOUR_ACS_URL: 'https://app.clickup.test/acs' },
+    }).expect(201)).body;
+    const group = await createGroup(h, 'Roles');
+    await h.api().put(`/api/v1/applications/${app.id}/groups/${group.id}`).expect(204);
+    const idm = `/api/v1/applications/${app.id}/idm`;
+    const view = (await h.api().put(idm).send({ baseUrl: scim.baseUrl, token: scim.token }).expect(200)).body;
+    expect(view.role).to.deep.equal({ attribute: 'customRoleName', value: 'member', attributes: ['customRoleName', 'customRoleId'] });
+    await h.api().post(`${idm}/activate`).expect(200);
+    const user = await createUser(h);
+    await join(group.id, user.id);
+    await drain();
+    const created = scim.requests.find((r) => r.method === 'POST' && r.path.endsWith('/Users'))!;
+    expect(created.body).to.include({ customRoleName: 'member', userName: user.username });
+    const wrong = await h.api().put(idm).send({ role: { attribute: 'clickupRole', value: 'admin' } }).expect(422);
+    expect(wrong.body.message).to.contain('customRoleName or customRoleId');
+    await h.api().put(idm).send({ role: { attribute: 'customRoleId', value: '4' } }).expect(200);
+    await h.api().patch(`/api/v1/users/${user.id}`).send({ title: 'Lead' }).expect(200);
+    await drain();
+    const updated = scim.requests.filter((r) => r.method === 'PUT' && r.path.includes('/Users/')).pop()!;
+    expect(updated.body).to.include({ customRoleId: '4' });
+  });
+
   it('takes over an account that already exists with the same userName instead of duplicating it', async () => {
     const { group } = await connectedApp();
     const grace = await createUser(h);

@@ -225,6 +225,11 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: 'role attribute sent with provisioned users',
+    sql: `ALTER TABLE application_idm ADD COLUMN role_json TEXT CHECK (role_json IS NULL OR json_valid(role_json));`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

@@ -251,7 +251,7 @@ export function createMfaRepository(db: Database.Database): MfaRepository {
 export function createIdmRepository(db: Database.Database): IdmRepository {
   interface Row {
     application_id: string; base_url: string; sealed_token: string; token_hint: string; active: number;
-    groups_enabled: number; excluded_mappings_json: string; activated_at: string | null; updated_at: string;
+    groups_enabled: number; excluded_mappings_json: string; activated_at: string | null; updated_at: string; role_json: string | null;
   }
   return {
     async find(appId) {
@@ -260,16 +260,18 @@ export function createIdmRepository(db: Database.Database): IdmRepository {
         appId: row.application_id, baseUrl: row.base_url, sealedToken: row.sealed_token, tokenHint: row.token_hint,
         active: row.active === 1, groupsEnabled: row.groups_enabled === 1,
         excludedMappings: JSON.parse(row.excluded_mappings_json) as string[], activatedAt: row.activated_at, updatedAt: row.updated_at,
+        role: row.role_json ? JSON.parse(row.role_json) as { attribute: string; value: string } : null,
       };
     },
     async put(c) {
       db.prepare(`INSERT INTO application_idm (application_id, base_url, sealed_token, token_hint, active, groups_enabled,
-        excluded_mappings_json, activated_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        excluded_mappings_json, activated_at, updated_at, role_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT(application_id) DO UPDATE SET base_url = excluded.base_url, sealed_token = excluded.sealed_token,
         token_hint = excluded.token_hint, active = excluded.active, groups_enabled = excluded.groups_enabled,
-        excluded_mappings_json = excluded.excluded_mappings_json, activated_at = excluded.activated_at, updated_at = excluded.updated_at`)
+        excluded_mappings_json = excluded.excluded_mappings_json, activated_at = excluded.activated_at, updated_at = excluded.updated_at,
+        role_json = excluded.role_json`)
         .run(c.appId, c.baseUrl, c.sealedToken, c.tokenHint, c.active ? 1 : 0, c.groupsEnabled ? 1 : 0,
-          JSON.stringify(c.excludedMappings), c.activatedAt, c.updatedAt);
+          JSON.stringify(c.excludedMappings), c.activatedAt, c.updatedAt, c.role ? JSON.stringify(c.role) : null);
     },
     async delete(appId) {
       return db.prepare('DELETE FROM application_idm WHERE application_id = ?').run(appId).changes > 0;
