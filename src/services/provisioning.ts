@@ -61,7 +61,20 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
       await ctx.store.provisioning.putLink(link, now());
       outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: existing.id } });
     } else if (wanted) {
-      const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+      let created: { json: unknown };
+      try {
+        created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+      } catch (error) {
+        // 409: the account appeared since the look-up (or a lost response created it): link it.
+        if (!(error instanceof ScimError && error.status === 409)) throw error;
+        const again = await client.call('GET', `/Users?filter=${encodeURIComponent(userNameFilter(user.username))}`);
+        const found = ((again.json as { Resources?: { id: string }[] })?.Resources ?? [])[0];
+        if (!found) throw error;
+        created = { json: found };
+        outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: found.id, after: 409 } });
+        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: found.id, active: true }, now());
+        return outcomes;
+      }
       const remoteId = (created.json as { id?: string })?.id;
       if (!remoteId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
       await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId, active: true }, now());

@@ -19,6 +19,8 @@ export interface ScimServer {
   users: Map<string, Json>;
   groups: Map<string, Json>;
   requests: { method: string; path: string; body?: Json }[];
+  /** Called just before a POST /Users is handled, to stage races (the account appears meanwhile). */
+  beforeCreate?: (body: Json) => void;
   /** Answer this status to the next `count` requests (e.g. 503). */
   fail(status: number, count: number, retryAfterSeconds?: number): void;
   close(): Promise<void>;
@@ -74,6 +76,11 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     declared = true;
   }
 
+  const server_: ScimServer = {
+    baseUrl: '', token, users, groups, requests,
+    fail(status, count, retryAfterSeconds) { faults = { status, count, retryAfter: retryAfterSeconds }; },
+    close: async () => undefined,
+  };
   const app = express();
   app.use(express.json({ type: ['application/json', 'application/scim+json'], limit: '1mb' }));
   app.use((req, res, next) => {
@@ -81,6 +88,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     // place, so the query is pinned as a plain object first.
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
+    if (req.method === 'POST' && req.path.endsWith('/Users')) server_.beforeCreate?.(req.body);
     if (faults.count > 0) {
       faults.count -= 1;
       if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));
@@ -99,10 +107,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
 
   let server: Server | undefined;
   await new Promise<void>((resolve) => { server = app.listen(0, '127.0.0.1', () => resolve()); });
-  return {
-    baseUrl: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/scim/v2`,
-    token, users, groups, requests,
-    fail(status, count, retryAfterSeconds) { faults = { status, count, retryAfter: retryAfterSeconds }; },
-    close: () => new Promise((resolve) => server!.close(() => resolve())),
-  };
+  server_.baseUrl = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/scim/v2`;
+  server_.close = () => new Promise((resolve) => server!.close(() => resolve()));
+  return server_;
 }

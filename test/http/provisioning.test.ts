@@ -116,6 +116,44 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     expect(updated.body).to.include({ customRoleId: '4' });
   });
 
+  it('links on 409 when the account appears between the look-up and the create (idempotent)', async () => {
+    const { group } = await connectedApp();
+    const user = await createUser(h);
+    // The look-up finds nothing; just before the create, the account appears (a lost response,
+    // another admin): the SP answers 409 and the job links the existing account instead.
+    scim.beforeCreate = (body) => {
+      scim.users.set('raced', { id: 'raced', userName: body.userName, active: true, schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });
+      scim.beforeCreate = undefined;
+    };
+    await join(group.id, user.id);
+    await drain();
+    expect(remote(user.username).map((u) => u.id)).to.deep.equal(['raced']);
+    expect(scim.requests.some((r) => r.method === 'POST' && r.path.endsWith('/Users'))).to.equal(true);
+    const [event] = await h.ctx.store.events.list({ type: 'user_lookup_provision', limit: 1 });
+    expect(event.detail).to.include({ after: 409, remoteId: 'raced' });
+    expect((await h.ctx.store.provisioning.findLink(event.appId!, user.id))!.remoteId).to.equal('raced');
+  });
+
+  it('deletes remotely when the catalog says the SP supports deletion', async () => {
+    const { group } = await connectedApp();
+    const scimEntry = h.ctx.catalog.get('monday')!.scim!;
+    const before = scimEntry.onDelete;
+    scimEntry.onDelete = 'delete';
+    try {
+      const user = await createUser(h);
+      await join(group.id, user.id);
+      await drain();
+      expect(remote(user.username)).to.have.length(1);
+      await h.api().delete(`/api/v1/users/${user.id}`).expect(204);
+      await drain();
+      expect(remote(user.username)).to.have.length(0);
+      const [event] = await h.ctx.store.events.list({ type: 'user_delete_provision', limit: 1 });
+      expect(event.detail).to.include({ deleted: true });
+    } finally {
+      scimEntry.onDelete = before;
+    }
+  });
+
   it('takes over an account that already exists with the same userName instead of duplicating it', async () => {
     const { group } = await connectedApp();
     const grace = await createUser(h);
