@@ -1,3 +1,5 @@
+import type { IdmRepository, ImportRepository, MfaRepository, ProvisioningRepository, ThrottleRepository } from './types-accounts';
+
 /**
  * The Store: repository interfaces that take and return plain objects. Nothing here names a
  * database: the SQLite driver (embedded default) implements it today, PostgreSQL later. Methods
@@ -230,117 +232,16 @@ export interface SigningKeyRepository {
   list(): Promise<SigningKey[]>;
 }
 
-/** Failed sign-ins counted per key (account, account + address, address) within a window. */
-export interface ThrottleState {
-  key: string;
-  failures: number;
-  windowStart: string;
-  blockedUntil: string | null;
-}
 
-export interface ThrottleRepository {
-  find(key: string): Promise<ThrottleState | undefined>;
-  put(state: ThrottleState): Promise<void>;
-  delete(key: string): Promise<void>;
-  purgeBefore(time: string): Promise<number>;
-}
 
-/** A user's TOTP enrolment: the secret sealed at rest, recovery codes as SHA-256 hashes. */
-export interface MfaEnrolment {
-  userId: string;
-  sealedSecret: string;
-  /** False while the user has scanned the code but not yet confirmed it. */
-  confirmed: boolean;
-  recoveryCodeHashes: string[];
-  lastUsedStep: number | null;
-  createdAt: string;
-}
 
-export interface MfaRepository {
-  find(userId: string): Promise<MfaEnrolment | undefined>;
-  put(enrolment: MfaEnrolment): Promise<void>;
-  delete(userId: string): Promise<boolean>;
-}
 
-/** An application's Identity Management (SCIM) connection; the token sealed at rest. */
-export interface IdmConnection {
-  appId: string;
-  baseUrl: string;
-  sealedToken: string;
-  /** The token's last four characters, to show it masked. */
-  tokenHint: string;
-  active: boolean;
-  groupsEnabled: boolean;
-  /** Optional catalog mappings the admin excluded (by SCIM attribute). */
-  excludedMappings: string[];
-  /** The role sent with every user, when the SP reads one; null: the catalog's default. */
-  role: { attribute: string; value: string } | null;
-  activatedAt: string | null;
-  updatedAt: string;
-}
 
-export interface IdmRepository {
-  find(appId: string): Promise<IdmConnection | undefined>;
-  put(connection: IdmConnection): Promise<void>;
-  delete(appId: string): Promise<boolean>;
-}
 
-/**
- * A durable provisioning job: "bring this user's account in this app in line with Gatehouse".
- * Jobs reconcile state at run time, so the newest pending job for a user stands for all of them.
- */
-export interface ProvisioningJob {
-  id: number;
-  appId: string;
-  /** A user id, or `group:<id>` for a group's remote counterpart. */
-  userId: string;
-  status: 'pending' | 'done' | 'failed';
-  attempts: number;
-  nextAttemptAt: string;
-  lastError: string | null;
-  createdAt: string;
-}
 
-export interface RemoteUserLink {
-  appId: string;
-  userId: string;
-  remoteId: string;
-  active: boolean;
-}
 
-export interface ProvisioningRepository {
-  enqueue(appId: string, userId: string, now: string): Promise<void>;
-  /** Pending jobs due now, oldest first, at most one per (app, user). */
-  due(now: string, limit: number): Promise<ProvisioningJob[]>;
-  /** Finish a job and every older pending job for the same user in the same app. */
-  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string): Promise<void>;
-  retryLater(job: ProvisioningJob, at: string, error: string, now: string): Promise<void>;
-  list(appId: string, limit: number): Promise<ProvisioningJob[]>;
-  findLink(appId: string, userId: string): Promise<RemoteUserLink | undefined>;
-  putLink(link: RemoteUserLink, now: string): Promise<void>;
-  deleteLink(appId: string, userId: string): Promise<void>;
-  linkedUserIds(appId: string): Promise<string[]>;
-  findGroupLink(appId: string, groupId: string): Promise<{ remoteId: string } | undefined>;
-  putGroupLink(appId: string, groupId: string, remoteId: string, now: string): Promise<void>;
-  deleteGroupLink(appId: string, groupId: string): Promise<void>;
-}
 
-/** A user import from an application's SCIM service, with its progress. */
-export interface UserImport {
-  id: string;
-  appId: string;
-  total: number;
-  done: number;
-  failed: number;
-  status: 'running' | 'finished';
-  createdAt: string;
-}
 
-export interface ImportRepository {
-  create(entry: UserImport): Promise<void>;
-  progress(id: string, done: number, failed: number, status: UserImport['status'], now: string): Promise<void>;
-  find(id: string): Promise<UserImport | undefined>;
-}
 
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
@@ -392,3 +293,5 @@ export interface Store {
   transaction<T>(work: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
+
+export * from './types-accounts';

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import express from 'express';
+import { startGatehouse, type Harness } from './harness';
 
 /**
  * A real SCIM 2.0 service provider for the tests: SCIMMY (resources, filters, PATCH) behind
@@ -110,4 +111,22 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   server_.baseUrl = `http://127.0.0.1:${(server!.address() as AddressInfo).port}/scim/v2`;
   server_.close = () => new Promise((resolve) => server!.close(() => resolve()));
   return server_;
+}
+
+/**
+ * A fresh Gatehouse and SCIM server for each test of a suite: registers the hooks and returns
+ * getters, so suites share the set-up instead of repeating it.
+ */
+export function gatehouseWithScim(env: Record<string, string> = {}) {
+  let h: Harness | undefined;
+  let scim: ScimServer | undefined;
+  beforeEach(async () => {
+    h = await startGatehouse(env);
+    scim = await startScimServer();
+  });
+  afterEach(async () => {
+    await scim?.close();
+    await h?.close();
+  });
+  return { get h() { return h!; }, get scim() { return scim!; } };
 }

@@ -1,18 +1,12 @@
 import { expect } from 'chai';
-import { ADMIN_PASSWORD, createGroup, createUser, csrfFrom, signIn, startGatehouse, type Harness } from '../helpers/harness';
-import { startScimServer, type ScimServer } from '../helpers/scim-server';
+import { ADMIN_PASSWORD, createGroup, createUser, csrfFrom, signIn, type Harness } from '../helpers/harness';
+import { gatehouseWithScim, type ScimServer } from '../helpers/scim-server';
 
 describe('Import users from an application (SCIM)', () => {
+  const rig = gatehouseWithScim();
   let h: Harness;
   let scim: ScimServer;
-  beforeEach(async () => {
-    h = await startGatehouse();
-    scim = await startScimServer();
-  });
-  afterEach(async () => {
-    await scim.close();
-    await h.close();
-  });
+  beforeEach(() => { ({ h, scim } = rig); });
 
   const remoteUser = (id: string, userName: string, active = true) =>
     scim.users.set(id, { id, userName, active, emails: [{ value: `${userName}@remote.example`, primary: true }], name: { givenName: 'Remote', familyName: userName }, schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'] });

@@ -1,19 +1,13 @@
 import { expect } from 'chai';
 import { runDueJobs } from '../../src/services/provisioning';
-import { createGroup, createUser, startGatehouse, type Harness } from '../helpers/harness';
-import { startScimServer, type ScimServer } from '../helpers/scim-server';
+import { createGroup, createUser, type Harness } from '../helpers/harness';
+import { gatehouseWithScim, type ScimServer } from '../helpers/scim-server';
 
 describe('Group provisioning over SCIM (the seeds\u2019 Group Management Considerations)', () => {
+  const rig = gatehouseWithScim();
   let h: Harness;
   let scim: ScimServer;
-  beforeEach(async () => {
-    h = await startGatehouse();
-    scim = await startScimServer();
-  });
-  afterEach(async () => {
-    await scim.close();
-    await h.close();
-  });
+  beforeEach(() => { ({ h, scim } = rig); });
 
   const drain = async () => { while ((await runDueJobs(h.ctx)) > 0) { /* until nothing is due */ } };
   const remoteGroup = (name: string) => [...scim.groups.values()].find((g) => g.displayName === name);

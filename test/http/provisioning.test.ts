@@ -11,20 +11,14 @@ import * as groups from '../../src/services/groups';
 import * as idm from '../../src/services/idm';
 import { runDueJobs } from '../../src/services/provisioning';
 import * as users from '../../src/services/users';
-import { createGroup, createUser, startGatehouse, type Harness } from '../helpers/harness';
-import { startScimServer, type ScimServer } from '../helpers/scim-server';
+import { createGroup, createUser, type Harness } from '../helpers/harness';
+import { gatehouseWithScim, type ScimServer } from '../helpers/scim-server';
 
 describe('User provisioning over SCIM (durable jobs against a scimmy server)', () => {
+  const rig = gatehouseWithScim();
   let h: Harness;
   let scim: ScimServer;
-  beforeEach(async () => {
-    h = await startGatehouse();
-    scim = await startScimServer();
-  });
-  afterEach(async () => {
-    await scim.close();
-    await h.close();
-  });
+  beforeEach(() => { ({ h, scim } = rig); });
 
   /** monday.com with an active connection and a bound group; returns ids. */
   async function connectedApp() {

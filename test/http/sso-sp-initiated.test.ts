@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import request from 'supertest';
-import { authorizedUser, decodeResponse, readPostForm, signIn, SP_ACS, SP_ENTITY_ID, startGatehouse, wikiApplication, type Harness } from '../helpers/harness';
+import { authorizedUser, decodeResponse, readPostForm, signIn, SP_ACS, SP_ENTITY_ID, startGatehouse, type Harness } from '../helpers/harness';
 import { acceptedBySp, expectNothingSent, ssoUrl } from '../helpers/sso';
 import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/test-sp';
 

@@ -7,8 +7,11 @@ import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
 import {
   createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createSsoStateRepository, createThrottleRepository,
+  createSsoStateRepository,
 } from './records';
+import {
+  createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createThrottleRepository,
+} from './account-records';
 
 /** Turn SQLite's constraint failures into the store's own error, naming the column. */
 function translate(error: unknown): unknown {

@@ -1,0 +1,156 @@
+import type Database from 'better-sqlite3';
+import type {
+  IdmRepository, ImportRepository, MfaRepository, ProvisioningJob, ProvisioningRepository, ThrottleRepository, ThrottleState, UserImport,
+} from '../types';
+
+/** The repositories of sign-in protection (throttle, MFA) and Identity Management (SCIM). */
+
+export function createThrottleRepository(db: Database.Database): ThrottleRepository {
+  const find = db.prepare('SELECT key, failures, window_start AS windowStart, blocked_until AS blockedUntil FROM login_throttle WHERE key = ?');
+  const put = db.prepare(`INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (@key, @failures, @windowStart, @blockedUntil)
+    ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, blocked_until = excluded.blocked_until`);
+  return {
+    async find(key) {
+      return find.get(key) as ThrottleState | undefined;
+    },
+    async put(state) {
+      put.run(state);
+    },
+    async delete(key) {
+      db.prepare('DELETE FROM login_throttle WHERE key = ?').run(key);
+    },
+    async purgeBefore(time) {
+      return db.prepare('DELETE FROM login_throttle WHERE window_start < ? AND (blocked_until IS NULL OR blocked_until < ?)').run(time, time).changes;
+    },
+  };
+}
+
+export function createMfaRepository(db: Database.Database): MfaRepository {
+  interface Row { user_id: string; sealed_secret: string; confirmed: number; recovery_json: string; last_used_step: number | null; created_at: string }
+  return {
+    async find(userId) {
+      const row = db.prepare('SELECT * FROM user_mfa WHERE user_id = ?').get(userId) as Row | undefined;
+      return row && {
+        userId: row.user_id, sealedSecret: row.sealed_secret, confirmed: row.confirmed === 1,
+        recoveryCodeHashes: JSON.parse(row.recovery_json) as string[], lastUsedStep: row.last_used_step, createdAt: row.created_at,
+      };
+    },
+    async put(e) {
+      db.prepare(`INSERT INTO user_mfa (user_id, sealed_secret, confirmed, recovery_json, last_used_step, created_at)
+        VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET sealed_secret = excluded.sealed_secret,
+        confirmed = excluded.confirmed, recovery_json = excluded.recovery_json, last_used_step = excluded.last_used_step`)
+        .run(e.userId, e.sealedSecret, e.confirmed ? 1 : 0, JSON.stringify(e.recoveryCodeHashes), e.lastUsedStep, e.createdAt);
+    },
+    async delete(userId) {
+      return db.prepare('DELETE FROM user_mfa WHERE user_id = ?').run(userId).changes > 0;
+    },
+  };
+}
+
+export function createIdmRepository(db: Database.Database): IdmRepository {
+  interface Row {
+    application_id: string; base_url: string; sealed_token: string; token_hint: string; active: number;
+    groups_enabled: number; excluded_mappings_json: string; activated_at: string | null; updated_at: string; role_json: string | null;
+  }
+  return {
+    async find(appId) {
+      const row = db.prepare('SELECT * FROM application_idm WHERE application_id = ?').get(appId) as Row | undefined;
+      return row && {
+        appId: row.application_id, baseUrl: row.base_url, sealedToken: row.sealed_token, tokenHint: row.token_hint,
+        active: row.active === 1, groupsEnabled: row.groups_enabled === 1,
+        excludedMappings: JSON.parse(row.excluded_mappings_json) as string[], activatedAt: row.activated_at, updatedAt: row.updated_at,
+        role: row.role_json ? JSON.parse(row.role_json) as { attribute: string; value: string } : null,
+      };
+    },
+    async put(c) {
+      db.prepare(`INSERT INTO application_idm (application_id, base_url, sealed_token, token_hint, active, groups_enabled,
+        excluded_mappings_json, activated_at, updated_at, role_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT(application_id) DO UPDATE SET base_url = excluded.base_url, sealed_token = excluded.sealed_token,
+        token_hint = excluded.token_hint, active = excluded.active, groups_enabled = excluded.groups_enabled,
+        excluded_mappings_json = excluded.excluded_mappings_json, activated_at = excluded.activated_at, updated_at = excluded.updated_at,
+        role_json = excluded.role_json`)
+        .run(c.appId, c.baseUrl, c.sealedToken, c.tokenHint, c.active ? 1 : 0, c.groupsEnabled ? 1 : 0,
+          JSON.stringify(c.excludedMappings), c.activatedAt, c.updatedAt, c.role ? JSON.stringify(c.role) : null);
+    },
+    async delete(appId) {
+      return db.prepare('DELETE FROM application_idm WHERE application_id = ?').run(appId).changes > 0;
+    },
+  };
+}
+
+export function createProvisioningRepository(db: Database.Database): ProvisioningRepository {
+  interface Row { id: number; application_id: string; user_id: string; status: ProvisioningJob['status']; attempts: number; next_attempt_at: string; last_error: string | null; created_at: string }
+  const toJob = (r: Row): ProvisioningJob => ({
+    id: r.id, appId: r.application_id, userId: r.user_id, status: r.status, attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at,
+  });
+  return {
+    async enqueue(appId, userId, now) {
+      db.prepare(`INSERT INTO provisioning_jobs (application_id, user_id, status, next_attempt_at, created_at, updated_at)
+        VALUES (?, ?, 'pending', ?, ?, ?)`).run(appId, userId, now, now, now);
+    },
+    async due(now, limit) {
+      // The newest pending job per user stands for the older ones (they reconcile the same state);
+      // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
+      const rows = db.prepare(`SELECT j.* FROM provisioning_jobs j
+        JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
+              WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
+        WHERE latest.next_at <= ? ORDER BY j.id LIMIT ?`).all(now, limit) as Row[];
+      return rows.map(toJob);
+    },
+    async complete(job, status, error, now) {
+      db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+    },
+    async retryLater(job, at, error, now) {
+      db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+    },
+    async list(appId, limit) {
+      return (db.prepare('SELECT * FROM provisioning_jobs WHERE application_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit) as Row[]).map(toJob);
+    },
+    async findLink(appId, userId) {
+      const r = db.prepare('SELECT remote_id, active FROM provisioned_users WHERE application_id = ? AND user_id = ?').get(appId, userId) as { remote_id: string; active: number } | undefined;
+      return r && { appId, userId, remoteId: r.remote_id, active: r.active === 1 };
+    },
+    async putLink(link, now) {
+      db.prepare(`INSERT INTO provisioned_users (application_id, user_id, remote_id, active, updated_at) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(application_id, user_id) DO UPDATE SET remote_id = excluded.remote_id, active = excluded.active, updated_at = excluded.updated_at`)
+        .run(link.appId, link.userId, link.remoteId, link.active ? 1 : 0, now);
+    },
+    async deleteLink(appId, userId) {
+      db.prepare('DELETE FROM provisioned_users WHERE application_id = ? AND user_id = ?').run(appId, userId);
+    },
+    async findGroupLink(appId, groupId) {
+      const r = db.prepare('SELECT remote_id FROM provisioned_groups WHERE application_id = ? AND group_id = ?').get(appId, groupId) as { remote_id: string } | undefined;
+      return r && { remoteId: r.remote_id };
+    },
+    async putGroupLink(appId, groupId, remoteId, now) {
+      db.prepare(`INSERT INTO provisioned_groups (application_id, group_id, remote_id, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT(application_id, group_id) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at`).run(appId, groupId, remoteId, now);
+    },
+    async deleteGroupLink(appId, groupId) {
+      db.prepare('DELETE FROM provisioned_groups WHERE application_id = ? AND group_id = ?').run(appId, groupId);
+    },
+    async linkedUserIds(appId) {
+      return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
+    },
+  };
+}
+
+export function createImportRepository(db: Database.Database): ImportRepository {
+  interface Row { id: string; application_id: string; total: number; done: number; failed: number; status: UserImport['status']; created_at: string }
+  return {
+    async create(e) {
+      db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt);
+    },
+    async progress(id, done, failed, status, now) {
+      db.prepare('UPDATE user_imports SET done = ?, failed = ?, status = ?, updated_at = ? WHERE id = ?').run(done, failed, status, now, id);
+    },
+    async find(id) {
+      const r = db.prepare('SELECT * FROM user_imports WHERE id = ?').get(id) as Row | undefined;
+      return r && { id: r.id, appId: r.application_id, total: r.total, done: r.done, failed: r.failed, status: r.status, createdAt: r.created_at };
+    },
+  };
+}
