@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { createScimClient, ScimError } from '../scim/client';
+import { addressesOf, isPrivateAddress } from '../scim/target';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
@@ -62,6 +63,20 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
   };
 }
 
+/** SSRF guard (see scim/target.ts): refuse a base URL that reaches the server's own network. */
+async function assertReachableTarget(ctx: AppContext, url: string): Promise<void> {
+  if (ctx.config.scimAllowPrivateTargets) return;
+  let addresses: string[];
+  try {
+    addresses = await addressesOf(url);
+  } catch {
+    throw unprocessable('idm.base_url_unresolved', `The host of the base URL (${new URL(url).hostname}) could not be resolved.`);
+  }
+  if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
+    throw unprocessable('idm.base_url_private', 'The base URL points at a loopback or private network address, which Gatehouse does not call (set SCIM_ALLOW_PRIVATE_TARGETS for an on-premises SCIM service).');
+  }
+}
+
 function checkBaseUrl(ctx: AppContext, url: string): string {
   const left = unreplaced([url]);
   if (left.length) throw unprocessable('idm.base_url_placeholder', `Replace ${left.join(', ')} in the base URL with your account's value.`);
@@ -95,6 +110,7 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     throw unprocessable('idm.role_attribute_unknown', `${app.displayLabel} reads no role attribute named ${data.role.attribute}${scim.role ? ` (it reads ${scim.role.attributes.join(' or ')})` : ''}.`);
   }
   const view = await idmView(ctx, app);
+  if (data.baseUrl) await assertReachableTarget(ctx, checkBaseUrl(ctx, data.baseUrl));
   const connection: IdmConnection = {
     appId: app.id,
     baseUrl: checkBaseUrl(ctx, data.baseUrl ?? before?.baseUrl ?? view.baseUrl),
@@ -125,6 +141,7 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
   const app = await getApplication(ctx, appId);
   const connection = await ctx.store.idm.find(app.id);
   if (!connection) throw unprocessable('idm.not_configured', 'Enter the base URL and token first.');
+  await assertReachableTarget(ctx, connection.baseUrl);
   try {
     await createScimClient({
       baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, sealAad(app.id)), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,

@@ -101,6 +101,20 @@ describe('Identity Management connection (SCIM) per application', () => {
     expect(list.text).to.match(/monday\.com[\s\S]*?<span class="badge on">Active<\/span><\/td>\s*<td><span class="badge on">Active<\/span>/);
   });
 
+  it('refuses base URLs on loopback, private or link-local addresses when private targets are not allowed (SSRF)', async () => {
+    const guarded = await startGatehouse({ SCIM_ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      const app = (await guarded.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-ssrf', placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+      for (const baseUrl of ['https://169.254.169.254/latest/meta-data', 'https://10.0.0.5/scim/v2', 'https://localhost/scim/v2', scim.baseUrl]) {
+        const res = await guarded.api().put(`/api/v1/applications/${app.id}/idm`).send({ baseUrl, token: scim.token }).expect(422);
+        expect(res.body.code, baseUrl).to.equal('idm.base_url_private');
+      }
+      expect(await guarded.ctx.store.idm.find(app.id)).to.equal(undefined);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
     const custom = (await h.api().post('/api/v1/applications').send({
       catalogId: 'custom-saml', displayLabel: 'Wiki', slug: 'wiki-no-scim', sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
