@@ -27,7 +27,7 @@ export function toScimUser(
   return resource;
 }
 
-/** A filter on userName (RFC 7644 §3.4.2.2), with the value's quotes and backslashes escaped. */
-export function userNameFilter(userName: string): string {
-  return `userName eq "${userName.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+/** An equality filter (RFC 7644 §3.4.2.2), the value's quotes and backslashes escaped. */
+export function eqFilter(attribute: 'userName' | 'displayName', value: string): string {
+  return `${attribute} eq "${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

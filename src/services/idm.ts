@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { renderTemplate, unreplaced } from '../catalog/template';
+import { allowsInsecureLoopback } from '../config';
 import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import { createScimClient, ScimError } from '../scim/client';
+import { ScimError } from '../scim/client';
 import { addressesOf, isPrivateAddress } from '../scim/target';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
+import { idmTokenAad, scimClientFor } from './scim-connection';
 import { enqueueGroup } from './provisioning-groups';
 import { appTarget, getApplication } from './applications';
 import { parseInput } from './validation';
@@ -47,7 +49,6 @@ function catalogScim(ctx: AppContext, app: Application) {
   return ctx.catalog.get(app.catalogId)?.scim ?? null;
 }
 
-const sealAad = (appId: string) => `idm:${appId}`;
 
 /** What the Identity Management tab and `GET …/idm` show; never the token itself. */
 export async function idmView(ctx: AppContext, app: Application): Promise<IdmView> {
@@ -80,7 +81,7 @@ async function assertReachableTarget(ctx: AppContext, url: string): Promise<void
 function checkBaseUrl(ctx: AppContext, url: string): string {
   const left = unreplaced([url]);
   if (left.length) throw unprocessable('idm.base_url_placeholder', `Replace ${left.join(', ')} in the base URL with your account's value.`);
-  const problem = acsUrlProblem(url, ctx.config.nodeEnv !== 'production');
+  const problem = acsUrlProblem(url, allowsInsecureLoopback(ctx.config));
   if (problem) throw unprocessable('idm.base_url_invalid', `The request is not valid. baseUrl ${problem}.`);
   return url.replace(/\/+$/, '');
 }
@@ -114,7 +115,7 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
   const connection: IdmConnection = {
     appId: app.id,
     baseUrl: checkBaseUrl(ctx, data.baseUrl ?? before?.baseUrl ?? view.baseUrl),
-    sealedToken: data.token ? ctx.secrets.seal(data.token, sealAad(app.id)) : before!.sealedToken,
+    sealedToken: data.token ? ctx.secrets.seal(data.token, idmTokenAad(app.id)) : before!.sealedToken,
     tokenHint: data.token ? data.token.slice(-4) : before!.tokenHint,
     active: before?.active ?? false,
     groupsEnabled: data.groupsEnabled ?? before?.groupsEnabled ?? false,
@@ -143,9 +144,7 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
   if (!connection) throw unprocessable('idm.not_configured', 'Enter the base URL and token first.');
   await assertReachableTarget(ctx, connection.baseUrl);
   try {
-    await createScimClient({
-      baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, sealAad(app.id)), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
-    }).verify();
+    await scimClientFor(ctx, connection).verify();
   } catch (error) {
     const reason = error instanceof ScimError ? error.reason : 'unreachable';
     await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason: `idm.${reason}`, target: appTarget(app), appId: app.id,

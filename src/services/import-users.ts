@@ -2,10 +2,11 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import { createScimClient, ScimError, type ScimClient } from '../scim/client';
+import { ScimError, type ScimClient } from '../scim/client';
 import type { UserImport } from '../store';
 import { appTarget, getApplication } from './applications';
 import { addMember } from './groups';
+import { scimClientFor } from './scim-connection';
 import { createUser } from './users';
 
 /**
@@ -30,7 +31,7 @@ const FOREGROUND_LIMIT = 100;
 async function clientFor(ctx: AppContext, appId: string): Promise<ScimClient> {
   const connection = await ctx.store.idm.find(appId);
   if (!connection?.active) throw unprocessable('idm.not_active', 'Activate the Identity Management connection first.');
-  return createScimClient({ baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, `idm:${appId}`), timeoutMs: ctx.config.scimTimeoutSeconds * 1000 });
+  return scimClientFor(ctx, connection);
 }
 
 interface ScimUserJson { id: string; userName: string; active?: boolean; emails?: { value?: string; primary?: boolean }[]; name?: { givenName?: string; familyName?: string }; displayName?: string }

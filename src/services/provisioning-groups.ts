@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
 import type { ScimClient } from '../scim/client';
+import { eqFilter } from '../scim/mapping';
 import type { Application } from '../store';
 
 /**
@@ -60,8 +61,7 @@ export async function reconcileGroup(ctx: AppContext, app: Application, client: 
   const resource = { schemas: [CORE_GROUP], displayName: group.name, members };
   if (!link) {
     if (members.length === 0) return outcomes; // empty groups are not created
-    const filter = `displayName eq "${group.name.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
-    const found = ((await client.call('GET', `/Groups?filter=${encodeURIComponent(filter)}`)).json as { Resources?: { id: string }[] })?.Resources?.[0];
+    const found = ((await client.call('GET', `/Groups?filter=${encodeURIComponent(eqFilter('displayName', group.name))}`)).json as { Resources?: { id: string }[] })?.Resources?.[0];
     if (found) {
       await client.call('PUT', `/Groups/${encodeURIComponent(found.id)}`, resource);
       await ctx.store.provisioning.putGroupLink(app.id, groupId, found.id, now);

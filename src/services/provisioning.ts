@@ -1,9 +1,10 @@
 import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
-import { createScimClient, ScimError, type ScimClient } from '../scim/client';
-import { toScimUser, userNameFilter } from '../scim/mapping';
+import { ScimError, type ScimClient } from '../scim/client';
+import { eqFilter, toScimUser } from '../scim/mapping';
 import type { Application, IdmConnection, ProvisioningJob } from '../store';
 import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provisioning-groups';
+import { scimClientFor } from './scim-connection';
 
 /**
  * Outbound user provisioning over SCIM 2.0, as a durable outbox: a change that affects what an
@@ -40,6 +41,11 @@ export async function enqueueForApp(ctx: AppContext, appId: string): Promise<voi
   for (const userId of users) await ctx.store.provisioning.enqueue(appId, userId, now);
 }
 
+async function findRemoteUserId(client: ScimClient, userName: string): Promise<string | undefined> {
+  const found = await client.call('GET', `/Users?filter=${encodeURIComponent(eqFilter('userName', userName))}`);
+  return ((found.json as { Resources?: { id: string }[] })?.Resources ?? [])[0]?.id;
+}
+
 type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; detail?: Record<string, unknown> };
 
 async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, client: ScimClient, job: ProvisioningJob): Promise<Outcome[]> {
@@ -54,32 +60,28 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   if (!link && !wanted) return outcomes;
   if (!link && user) {
     // Look up first: an account with this userName is taken over, not duplicated.
-    const found = await client.call('GET', `/Users?filter=${encodeURIComponent(userNameFilter(user.username))}`);
-    const existing = ((found.json as { Resources?: { id: string }[] })?.Resources ?? [])[0];
-    if (existing) {
-      link = { appId: app.id, userId: user.id, remoteId: existing.id, active: true };
-      await ctx.store.provisioning.putLink(link, now());
-      outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: existing.id } });
-    } else if (wanted) {
-      let created: { json: unknown };
+    let remoteId = await findRemoteUserId(client, user.username);
+    let after409 = false;
+    if (!remoteId && wanted) {
       try {
-        created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+        const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+        const createdId = (created.json as { id?: string })?.id;
+        if (!createdId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
+        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: createdId, active: true }, now());
+        outcomes.push({ type: 'user_create_provision', outcome: 'success', detail: { remoteId: createdId } });
+        return outcomes;
       } catch (error) {
         // 409: the account appeared since the look-up (or a lost response created it): link it.
         if (!(error instanceof ScimError && error.status === 409)) throw error;
-        const again = await client.call('GET', `/Users?filter=${encodeURIComponent(userNameFilter(user.username))}`);
-        const found = ((again.json as { Resources?: { id: string }[] })?.Resources ?? [])[0];
-        if (!found) throw error;
-        created = { json: found };
-        outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: { remoteId: found.id, after: 409 } });
-        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: found.id, active: true }, now());
-        return outcomes;
+        remoteId = await findRemoteUserId(client, user.username);
+        if (!remoteId) throw error;
+        after409 = true;
       }
-      const remoteId = (created.json as { id?: string })?.id;
-      if (!remoteId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
-      await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId, active: true }, now());
-      outcomes.push({ type: 'user_create_provision', outcome: 'success', detail: { remoteId } });
-      return outcomes;
+    }
+    if (remoteId) {
+      link = { appId: app.id, userId: user.id, remoteId, active: true };
+      await ctx.store.provisioning.putLink(link, now());
+      outcomes.push({ type: 'user_lookup_provision', outcome: 'success', detail: after409 ? { remoteId, after: 409 } : { remoteId } });
     }
   }
   if (!link) return outcomes;
@@ -127,10 +129,8 @@ export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
     }
     const isGroup = job.userId.startsWith(GROUP_SUBJECT);
     const target = isGroup ? { type: 'group', id: job.userId.slice(GROUP_SUBJECT.length) } : { type: 'user', id: job.userId };
-    const client = createScimClient({
-      baseUrl: connection.baseUrl, token: ctx.secrets.open(connection.sealedToken, `idm:${app.id}`), timeoutMs: ctx.config.scimTimeoutSeconds * 1000,
-    });
     try {
+      const client = scimClientFor(ctx, connection);
       const outcomes = isGroup ? await reconcileGroup(ctx, app, client, target.id) : await reconcile(ctx, app, connection, client, job);
       for (const o of outcomes) {
         await ctx.insights.record(SYSTEM, { ...o, target, appId: app.id, detail: { ...o.detail, attempt: job.attempts + 1 } });
@@ -141,7 +141,15 @@ export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
       }
       await ctx.store.provisioning.complete(job, 'done', null, ctx.clock.now().toISOString());
     } catch (error) {
-      const scimError = error instanceof ScimError ? error : new ScimError('unreachable', String(error));
+      if (!(error instanceof ScimError)) {
+        // Not the SP's doing (a token that no longer opens, a store error): retrying will not help.
+        ctx.log.error('Provisioning job failed inside Gatehouse', { jobId: job.id, appId: app.id, error });
+        await ctx.insights.record(SYSTEM, { type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: 'idm.internal_error',
+          target, appId: app.id, detail: { attempt: job.attempts + 1, willRetry: false } });
+        await ctx.store.provisioning.complete(job, 'failed', 'Gatehouse could not run this job; see the server log.', ctx.clock.now().toISOString());
+        continue;
+      }
+      const scimError = error;
       await ctx.insights.record(SYSTEM, {
         type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
         detail: { message: scimError.message, status: scimError.status ?? null, attempt: job.attempts + 1, willRetry: scimError.retryable },
