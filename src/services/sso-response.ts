@@ -7,7 +7,8 @@ import type { SamlApplication, AttributeMapping, Group, User } from '../store';
 
 /** The signed-in session as the SSO service sees it. */
 export interface SignedInSession {
-  userId: string;
+  /** The user as loaded for this request (passport's deserializeUser already refuses suspended ones). */
+  user: User;
   /** ISO time of the last interactive sign-in (AuthnInstant, ForceAuthn). */
   authnInstant: string;
   sessionIndex: string;

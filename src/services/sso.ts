@@ -184,8 +184,9 @@ async function respond(
     const pendingId = pending?.id ?? (await savePending(ctx, app, request));
     return { kind: 'login', pendingId, reason: session ? 'force_authn' : 'signin' };
   }
-  const user = await ctx.store.users.findById(session!.userId);
-  if (!user || user.state !== 'active') {
+  // The request already loaded the user (one read per launch, not two).
+  const user = session!.user;
+  if (user.state !== 'active') {
     throw forbidden('sso.user_inactive', 'Your account is suspended. Ask your administrator.');
   }
   // Implicit deny (security.md §2 #14): checked at every launch, the SP gets nothing otherwise.

@@ -74,7 +74,7 @@ export function idleTimeout(ctx: AppContext): RequestHandler {
 export function signedInSession(req: Request): SignedInSession | undefined {
   if (!req.user || !req.session.authnInstant || !req.session.sessionIndex) return undefined;
   return {
-    userId: req.user.id, authnInstant: req.session.authnInstant, sessionIndex: req.session.sessionIndex,
+    user: req.user, authnInstant: req.session.authnInstant, sessionIndex: req.session.sessionIndex,
     authnMethods: req.session.authnMethods ?? ['password'],
   };
 }
