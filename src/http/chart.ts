@@ -1,10 +1,10 @@
 import type { EventBucket } from '../store';
+import { escapeHtml } from './html';
 
 /**
  * The Directory Insights chart: stacked bars of successes (green) and failures (red) per time
  * bucket, as an inline SVG with no script, so it reads at a glance and passes the CSP.
  */
-const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export function eventsChartSvg(buckets: EventBucket[], labelOf: (start: string) => string): string {
   const width = 960;
@@ -19,13 +19,13 @@ export function eventsChartSvg(buckets: EventBucket[], labelOf: (start: string) 
     const ok = scale(b.success);
     const bad = scale(b.failure);
     const base = height - pad.bottom;
-    const title = `<title>${esc(labelOf(b.start))}: ${b.success} succeeded, ${b.failure} failed</title>`;
+    const title = `<title>${escapeHtml(labelOf(b.start))}: ${b.success} succeeded, ${b.failure} failed</title>`;
     return `<g>${title}<rect x="${x.toFixed(1)}" y="${(base - ok).toFixed(1)}" width="${bar.toFixed(1)}" height="${ok.toFixed(1)}" fill="#2f9e55"/>`
       + `<rect x="${x.toFixed(1)}" y="${(base - ok - bad).toFixed(1)}" width="${bar.toFixed(1)}" height="${bad.toFixed(1)}" fill="#c9372c"/></g>`;
   }).join('');
   const step = Math.max(1, Math.ceil(buckets.length / 8));
   const labels = buckets.map((b, i) => (i % step === 0
-    ? `<text x="${(pad.left + i * slot + slot / 2).toFixed(1)}" y="${height - 6}" font-size="11" text-anchor="middle" fill="#5b6478">${esc(labelOf(b.start))}</text>` : '')).join('');
+    ? `<text x="${(pad.left + i * slot + slot / 2).toFixed(1)}" y="${height - 6}" font-size="11" text-anchor="middle" fill="#5b6478">${escapeHtml(labelOf(b.start))}</text>` : '')).join('');
   const total = buckets.reduce((n, b) => n + b.success + b.failure, 0);
   const failed = buckets.reduce((n, b) => n + b.failure, 0);
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${total} events, ${failed} failed" class="chart">`

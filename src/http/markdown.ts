@@ -1,9 +1,10 @@
+import { escapeHtml } from './html';
+
 /**
  * A small Markdown renderer for the catalog READMEs (headings, lists, tables, paragraphs, `code`,
  * **bold**, <autolinks>): everything is escaped first, so no HTML in a README reaches a page.
  * Placeholder values such as `<PUBLIC_URL>/saml2/<slug>` are replaced by the caller beforehand.
  */
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function inline(text: string): string {
   return escapeHtml(text)

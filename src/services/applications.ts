@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { allowsInsecureLoopback } from '../config';
 import type { AppContext } from '../context';
 import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
@@ -54,7 +55,7 @@ function toSsoSettings(ctx: AppContext, slug: string, input: SsoInput): SsoSetti
   return {
     idpEntityId: input.idpEntityId ?? applicationUrls(ctx, slug).ssoUrl,
     spEntityId: input.spEntityId,
-    acsEndpoints: toAcsEndpoints(input, ctx.config.nodeEnv !== 'production'),
+    acsEndpoints: toAcsEndpoints(input, allowsInsecureLoopback(ctx.config)),
     loginUrl: input.loginUrl,
     nameIdFormat: input.nameIdFormat,
     nameIdSource: input.nameIdSource,
@@ -99,7 +100,7 @@ function sentSsoFields(input: unknown, parsed: Partial<SsoInput> | undefined): P
 
 function bookmarkUrlOf(ctx: AppContext, url: string): string {
   if (unreplaced([url]).length === 0) {
-    const problem = acsUrlProblem(url, ctx.config.nodeEnv !== 'production');
+    const problem = acsUrlProblem(url, allowsInsecureLoopback(ctx.config));
     if (problem) throw unprocessable('applications.bookmark_url_invalid', `The request is not valid. bookmarkUrl ${problem}.`);
   }
   return url;

@@ -4,6 +4,7 @@ import { renderTemplate } from '../../../catalog/template';
 import type { AppContext } from '../../../context';
 import { notFound, unprocessable } from '../../../errors';
 import { parseSpMetadata } from '../../../saml/sp-metadata';
+import { pemBody } from '../../../saml/xml';
 import * as apps from '../../../services/applications';
 import * as idm from '../../../services/idm';
 import { slugFromLabel } from '../../../services/application-input';
@@ -87,7 +88,7 @@ export function adminApplications(ctx: AppContext): Router {
     let certificate: Record<string, string> | undefined;
     if (isSamlApplication(app)) {
       const key = await ctx.keys.keyFor(app.signingKeyId);
-      certificate = { pem: key.certificatePem, body: key.certificatePem.replace(/-----(BEGIN|END) CERTIFICATE-----|\s+/g, ''), ...describeCertificate(key.certificatePem) };
+      certificate = { pem: key.certificatePem, body: pemBody(key.certificatePem), ...describeCertificate(key.certificatePem) };
     }
     const readme = renderMarkdown(renderTemplate(entry.readme, app.placeholders)
       .replace(/<PUBLIC_URL>\/saml2\/<slug>/g, urls.ssoUrl).replace(/<PUBLIC_URL>/g, ctx.config.publicUrl));
@@ -150,9 +151,12 @@ export function adminApplications(ctx: AppContext): Router {
 
   router.post('/applications/:id/groups', csrf, async (req, res) => {
     const app = await load(req);
-    await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id),
-      (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id));
-    back(res, app, 'groups', 'saved');
+    const allGroups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items.map((g) => g.id);
+    await formAction(res, async () => {
+      await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id), allGroups,
+        (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id));
+      back(res, app, 'groups', 'saved');
+    }, (error) => renderDetail(req, res, app, 'groups', { error: error.message, status: error.status }));
   });
 
   router.post('/applications/:id/idm/mappings', csrf, async (req, res) => {
@@ -206,7 +210,10 @@ export function adminApplications(ctx: AppContext): Router {
   });
   router.post('/applications/delete/confirm', csrf, async (req, res) => {
     const body = req.body as Record<string, unknown>;
-    const ids = fields(body, 'appId').slice(0, 200);
+    // Only apps that still exist count (another admin may have deleted one meanwhile).
+    const ids = (await Promise.all(fields(body, 'appId').slice(0, 200).map((id) => ctx.store.applications.findById(id))))
+      .filter((a): a is Application => a !== undefined).map((a) => a.id);
+    if (ids.length === 0) return res.redirect(303, '/admin/applications');
     if (field(body, 'count').trim() !== String(ids.length)) {
       return renderConfirm(req, res, ids, `Type ${ids.length} to confirm that you want to delete ${ids.length === 1 ? 'this application' : `these ${ids.length} applications`}.`, 422);
     }
