@@ -106,6 +106,27 @@ describe('Admin portal at /admin (through HTTP)', () => {
     expect(taken.text).to.contain('value="quip"');
   });
 
+  it('changes no authorization when a checked group no longer exists, and says so', async () => {
+    const app = await createApplication(h);
+    const groupA = (await h.api().post('/api/v1/groups').send({ name: 'Checkbox A' }).expect(201)).body;
+    const res = await submit(`/admin/applications/${app.id}?tab=groups`, `/admin/applications/${app.id}/groups`, { groupId: [groupA.id, 'vanished-group'] });
+    expect(res.status).to.equal(422);
+    expect(res.text).to.contain('no longer exists');
+    expect(await h.ctx.store.applications.listBoundGroups(app.id)).to.deep.equal([]);
+  });
+
+  it('takes an http ACS URL on localhost for a Custom SAML App outside production', async () => {
+    const app = (await h.api().post('/api/v1/applications').send({
+      catalogId: 'custom-saml', slug: 'local-dev', placeholders: { YOUR_SP_ENTITY_ID: 'urn:dev:sp', YOUR_ACS_URL: 'http://localhost:3000/acs' },
+    }).expect(201)).body;
+    expect(app).to.include({ ssoActive: true });
+    expect(app.sso.acsEndpoints[0].url).to.equal('http://localhost:3000/acs');
+    const remote = await h.api().post('/api/v1/applications').send({
+      catalogId: 'custom-saml', slug: 'remote-http', placeholders: { YOUR_SP_ENTITY_ID: 'urn:dev:sp2', YOUR_ACS_URL: 'http://wiki.example/acs' },
+    }).expect(422);
+    expect(remote.body.message).to.contain('must use https');
+  });
+
   it('deletes only after the number of selected apps is typed', async () => {
     const a = await createApplication(h);
     const b = await createApplication(h);

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../../context';
-import { forbidden } from '../../../errors';
+import { forbidden, unprocessable } from '../../../errors';
 import { csrfToken } from '../../middleware/csrf';
 
 export { checked, field, fields, formAction } from '../../forms';
@@ -49,10 +49,20 @@ export function renderAdmin(ctx: AppContext, req: Request, res: Response, view: 
 }
 
 
-/** Make a checkbox set true: add what was checked and is missing, remove what was unchecked. */
-export async function syncSelection(wanted: Iterable<string>, current: Iterable<string>, add: (id: string) => Promise<void>, remove: (id: string) => Promise<void>): Promise<void> {
+/**
+ * Make a checkbox set true: add what was checked and is missing, remove what was unchecked.
+ * Every checked id must be one the page offered (`known`); otherwise nothing changes at all.
+ */
+export async function syncSelection(
+  wanted: Iterable<string>, current: Iterable<string>, known: Iterable<string>,
+  add: (id: string) => Promise<void>, remove: (id: string) => Promise<void>,
+): Promise<void> {
   const want = new Set(wanted);
   const have = new Set(current);
+  const offered = new Set(known);
+  if ([...want].some((id) => !offered.has(id))) {
+    throw unprocessable('request.unknown_choice', 'One of the checked items no longer exists. Reload the page and try again.');
+  }
   for (const id of want) if (!have.has(id)) await add(id);
   for (const id of have) if (!want.has(id)) await remove(id);
 }

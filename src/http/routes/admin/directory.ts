@@ -91,9 +91,12 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/users/:id/groups', csrf, async (req, res) => {
     const user = await loadUser(req);
-    await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id),
-      (id) => groups.addMember(ctx, requestMeta(req), id, user.id), (id) => groups.removeMember(ctx, requestMeta(req), id, user.id));
-    res.redirect(303, `/admin/users/${user.id}?notice=saved`);
+    const allGroups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items.map((g) => g.id);
+    await formAction(res, async () => {
+      await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id), allGroups,
+        (id) => groups.addMember(ctx, requestMeta(req), id, user.id), (id) => groups.removeMember(ctx, requestMeta(req), id, user.id));
+      res.redirect(303, `/admin/users/${user.id}?notice=saved`);
+    }, (error) => renderUser(req, res, user, { error: error.message, status: error.status }));
   });
   router.post('/users/:id/delete', csrf, async (req, res) => {
     const user = await loadUser(req);
@@ -155,9 +158,12 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/groups/:id/applications', csrf, async (req, res) => {
     const group = await loadGroup(req);
-    await syncSelection(fields(req.body as Record<string, unknown>, 'appId'), (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id),
-      (id) => apps.bindGroup(ctx, requestMeta(req), id, group.id), (id) => apps.unbindGroup(ctx, requestMeta(req), id, group.id));
-    res.redirect(303, `/admin/groups/${group.id}?notice=saved`);
+    const allApps = (await ctx.store.applications.list({ limit: 500, offset: 0 })).items.map((a) => a.id);
+    await formAction(res, async () => {
+      await syncSelection(fields(req.body as Record<string, unknown>, 'appId'), (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id), allApps,
+        (id) => apps.bindGroup(ctx, requestMeta(req), id, group.id), (id) => apps.unbindGroup(ctx, requestMeta(req), id, group.id));
+      res.redirect(303, `/admin/groups/${group.id}?notice=saved`);
+    }, (error) => renderGroup(req, res, group, { error: error.message, status: error.status }));
   });
   router.post('/groups/:id/delete', csrf, async (req, res) => {
     const group = await loadGroup(req);
