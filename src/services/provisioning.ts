@@ -20,11 +20,9 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 /** Apps with an active connection that should hear about this user: authorized now, or linked. */
 export async function enqueueForUser(ctx: AppContext, userId: string): Promise<void> {
   const now = ctx.clock.now().toISOString();
-  const { items } = await ctx.store.applications.list({ limit: 1000, offset: 0 });
-  for (const app of items) {
-    if (!(await ctx.store.idm.find(app.id))?.active) continue;
-    if ((await ctx.store.applications.isUserAuthorized(app.id, userId)) || (await ctx.store.provisioning.findLink(app.id, userId))) {
-      await ctx.store.provisioning.enqueue(app.id, userId, now);
+  for (const appId of await ctx.store.idm.activeAppIds()) {
+    if ((await ctx.store.applications.isUserAuthorized(appId, userId)) || (await ctx.store.provisioning.findLink(appId, userId))) {
+      await ctx.store.provisioning.enqueue(appId, userId, now);
     }
   }
 }

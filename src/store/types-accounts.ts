@@ -53,6 +53,8 @@ export interface IdmRepository {
   find(appId: string): Promise<IdmConnection | undefined>;
   put(connection: IdmConnection): Promise<void>;
   delete(appId: string): Promise<boolean>;
+  /** Applications whose connection is active (the only ones provisioning looks at). */
+  activeAppIds(): Promise<string[]>;
 }
 
 /**

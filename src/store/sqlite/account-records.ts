@@ -75,6 +75,9 @@ export function createIdmRepository(db: Database.Database): IdmRepository {
     async delete(appId) {
       return db.prepare('DELETE FROM application_idm WHERE application_id = ?').run(appId).changes > 0;
     },
+    async activeAppIds() {
+      return (db.prepare('SELECT application_id FROM application_idm WHERE active = 1').all() as { application_id: string }[]).map((r) => r.application_id);
+    },
   };
 }
 
