@@ -137,16 +137,6 @@ export const acsIsRegistered: AuthnRequestCheck = {
   },
 };
 
-/** We answer over HTTP-POST only; a Response is never placed in a URL (security.md §2 #15). */
-export const responseBindingSupported: AuthnRequestCheck = {
-  name: 'response binding is HTTP-POST',
-  run({ request }) {
-    if (request.protocolBinding !== undefined && request.protocolBinding !== BINDING.post) {
-      throw badRequest('saml.binding_unsupported', 'The sign-in request asks for an answer over a binding Gatehouse does not support (only HTTP-POST).');
-    }
-  },
-};
-
 /** The checks in the order they run: who sent it and whether it is authentic come first. */
 export const AUTHN_REQUEST_CHECKS: readonly AuthnRequestCheck[] = [
   issuerIsRegisteredSp,
@@ -154,7 +144,6 @@ export const AUTHN_REQUEST_CHECKS: readonly AuthnRequestCheck[] = [
   destinationIsThisEndpoint,
   issueInstantIsFresh,
   acsIsRegistered,
-  responseBindingSupported,
 ];
 
 export function runAuthnRequestChecks(c: CheckContext): RegisteredAcs {
@@ -163,14 +152,90 @@ export function runAuthnRequestChecks(c: CheckContext): RegisteredAcs {
 }
 
 /**
- * After the ACS is trusted, a request we cannot satisfy is answered with a SAML error Response
- * (core §3.4.1.1, §3.2.2.2). The NameIDPolicy is known at once; the authentication context only
- * once the user has signed in (see authn-context.ts).
+ * After the ACS is trusted, a request we cannot satisfy is answered with a signed SAML error
+ * Response at that ACS (core §3.4.1.1, §3.2.2.2), never with a local page the SP never sees.
+ * Each status check is one small function returning the problem, or undefined; the
+ * authentication context and the Subject can be judged only once the user is known (sso.ts).
  */
-export function nameIdPolicyProblem(request: AuthnRequestData, appNameIdFormat: string): { status: string; message: string } | undefined {
-  const policy = request.nameIdPolicyFormat;
-  if (policy && policy !== NAMEID_FORMAT.unspecified && policy !== appNameIdFormat) {
-    return { status: STATUS.invalidNameIdPolicy, message: `NameID format ${policy} is not configured for this application.` };
+export interface StatusProblem {
+  /** Top-level status (core §3.2.2.2): Requester, Responder or VersionMismatch. */
+  topStatus: string;
+  subStatus?: string;
+  message: string;
+}
+
+/** Which party is at fault for each second-level status we send (core §3.2.2.2). */
+const TOP_STATUS_OF: Record<string, string> = {
+  [STATUS.noPassive]: STATUS.responder,
+  [STATUS.requestDenied]: STATUS.responder,
+  [STATUS.requestUnsupported]: STATUS.responder,
+  [STATUS.unsupportedBinding]: STATUS.responder,
+  [STATUS.invalidNameIdPolicy]: STATUS.requester,
+  [STATUS.noAuthnContext]: STATUS.requester,
+  [STATUS.requestVersionTooHigh]: STATUS.versionMismatch,
+  [STATUS.requestVersionTooLow]: STATUS.versionMismatch,
+};
+
+export function statusProblem(subStatus: string, message: string): StatusProblem {
+  return { topStatus: TOP_STATUS_OF[subStatus] ?? STATUS.responder, subStatus, message };
+}
+
+export interface AuthnRequestStatusCheck {
+  name: string;
+  problem(request: AuthnRequestData, app: { nameIdFormat: string }): StatusProblem | undefined;
+}
+
+/** Core §3.2.2.2 VersionMismatch; the second level says which way when the version reads as a number. */
+export const versionIsSaml2: AuthnRequestStatusCheck = {
+  name: 'version is 2.0',
+  problem({ version }) {
+    if (version === '2.0') return undefined;
+    const major = Number(/^(\d+)\.\d+$/.exec(version)?.[1] ?? NaN);
+    const message = `Gatehouse speaks SAML 2.0; the request says Version="${version.slice(0, 20)}".`;
+    if (major > 2) return statusProblem(STATUS.requestVersionTooHigh, message);
+    if (major < 2) return statusProblem(STATUS.requestVersionTooLow, message);
+    return { topStatus: STATUS.versionMismatch, message };
+  },
+};
+
+/** We answer over HTTP-POST only; a Response never travels in a URL (security.md §2 #15). */
+export const responseBindingIsPost: AuthnRequestStatusCheck = {
+  name: 'response binding is HTTP-POST',
+  problem({ protocolBinding }) {
+    if (protocolBinding === undefined || protocolBinding === BINDING.post) return undefined;
+    return statusProblem(STATUS.unsupportedBinding, `Gatehouse answers over HTTP-POST only, not ${protocolBinding.slice(0, 200)}.`);
+  },
+};
+
+/** Core §3.4.1.1: a NameIDPolicy format the app does not send cannot be satisfied. */
+export const nameIdPolicyIsSatisfiable: AuthnRequestStatusCheck = {
+  name: 'NameID policy satisfiable',
+  problem({ nameIdPolicyFormat: policy }, app) {
+    if (!policy || policy === NAMEID_FORMAT.unspecified || policy === app.nameIdFormat) return undefined;
+    return statusProblem(STATUS.invalidNameIdPolicy, `NameID format ${policy} is not configured for this application.`);
+  },
+};
+
+/** Core §3.4.1.4: only a plain NameID subject can be matched against the signed-in user. */
+export const subjectIsReadable: AuthnRequestStatusCheck = {
+  name: 'subject, when present, is a NameID',
+  problem({ subject }) {
+    if (!subject || subject.nameId !== undefined) return undefined;
+    return statusProblem(STATUS.requestUnsupported, 'The request names its subject with a BaseID or EncryptedID, which Gatehouse does not read.');
+  },
+};
+
+export const AUTHN_REQUEST_STATUS_CHECKS: readonly AuthnRequestStatusCheck[] = [
+  versionIsSaml2,
+  responseBindingIsPost,
+  nameIdPolicyIsSatisfiable,
+  subjectIsReadable,
+];
+
+export function firstStatusProblem(request: AuthnRequestData, app: { nameIdFormat: string }): StatusProblem | undefined {
+  for (const check of AUTHN_REQUEST_STATUS_CHECKS) {
+    const problem = check.problem(request, app);
+    if (problem) return problem;
   }
   return undefined;
 }

@@ -65,14 +65,28 @@ function readAcsIndex(root: Element): number | undefined {
   return Number(raw);
 }
 
+/**
+ * Core §3.4.1.4: a <Subject> names the principal the SP wants an assertion about. Only a plain
+ * NameID is read; a BaseID or EncryptedID is kept as "unreadable" so the request is answered with
+ * a status rather than with an assertion about somebody else.
+ */
+function readSubject(root: Element): AuthnRequestData['subject'] {
+  const subject = atMostOne(root, NS.assertion, 'Subject');
+  if (!subject) return undefined;
+  const nameId = atMostOne(subject, NS.assertion, 'NameID');
+  if (!nameId) return { nameId: undefined };
+  return { nameId: textOnly(nameId, 'Subject NameID', true), format: optionalAttr(nameId, 'Format') };
+}
+
 export function parseAuthnRequest(xml: string): { data: AuthnRequestData; document: Document } {
   const document = parseStrictXml(xml);
   const root = document.documentElement as Element;
   if (root.namespaceURI !== NS.protocol || root.localName !== 'AuthnRequest') {
     throw badRequest('saml.not_authn_request', 'The SAMLRequest is not an AuthnRequest.');
   }
+  // A Version other than 2.0 is answered with VersionMismatch once the ACS is trusted (core
+  // §3.2.2.2), so it is read here and judged by the status checks, not refused on the spot.
   const version = root.getAttribute('Version') ?? '';
-  if (version !== '2.0') throw badRequest('saml.version_unsupported', 'Only SAML 2.0 sign-in requests are supported.');
 
   const issuerElement = atMostOne(root, NS.assertion, 'Issuer');
   const acsUrl = optionalAttr(root, 'AssertionConsumerServiceURL');
@@ -94,7 +108,8 @@ export function parseAuthnRequest(xml: string): { data: AuthnRequestData; docume
     version,
     issueInstant: readIssueInstant(root),
     destination: optionalAttr(root, 'Destination'),
-    issuer: issuerElement ? textOnly(issuerElement, 'Issuer') || undefined : undefined,
+    // Exactly as sent: " https://sp.example " or another letter case is another entity (issue 9 #5).
+    issuer: issuerElement ? textOnly(issuerElement, 'Issuer', true) || undefined : undefined,
     issuerFormat: issuerElement ? optionalAttr(issuerElement, 'Format') : undefined,
     acsUrl,
     acsIndex,
@@ -102,6 +117,7 @@ export function parseAuthnRequest(xml: string): { data: AuthnRequestData; docume
     forceAuthn: booleanAttr(root, 'ForceAuthn'),
     isPassive: booleanAttr(root, 'IsPassive'),
     nameIdPolicyFormat: policy ? optionalAttr(policy, 'Format') : undefined,
+    subject: readSubject(root),
     requestedAuthnContextClassRefs: classRefs,
     requestedAuthnContextComparison: comparison as AuthnRequestData['requestedAuthnContextComparison'],
     // Any signature anywhere makes the request "signed": a wrapped one must be checked, not ignored.

@@ -16,6 +16,82 @@ function badEncoding(what: string) {
   return badRequest('saml.bad_encoding', `The ${what} is not correctly encoded (base64${what === 'SAMLRequest' ? ', DEFLATE' : ''}, UTF-8).`);
 }
 
+/**
+ * What arrived at the SSO URL, judged on parameter names alone before anything is decoded: a
+ * SAMLRequest (SP-initiated), or no SAML binding parameter at all (an IdP-initiated launch). Any
+ * other SAML parameter is refused, so a message Gatehouse cannot read is never mistaken for a
+ * launch that signs an assertion for whoever is signed in (issue 9 #1–#2). Names are matched
+ * case-insensitively and with any `[…]` or `.…` suffix, the forms body parsers turn into arrays or
+ * objects; only the exact names of bindings §3.4.4 / §3.5.4 / §3.6.3 are read.
+ */
+const BINDING_PARAMETERS = ['SAMLRequest', 'SAMLResponse', 'SAMLart', 'SAMLEncoding', 'RelayState', 'SigAlg', 'Signature'] as const;
+const BINDING_PARAMETER_LIKE = new RegExp(`^(${BINDING_PARAMETERS.join('|')})(?:$|[[.])`, 'i');
+const DEFLATE_ENCODING = 'urn:oasis:names:tc:SAML:2.0:bindings:URL-Encoding:DEFLATE';
+
+export type SsoMessageKind = 'request' | 'launch';
+
+function parameterNames(rawQuery: string): { name: string; value: string }[] {
+  const out: { name: string; value: string }[] = [];
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const rawName = eq === -1 ? pair : pair.slice(0, eq);
+    let name = rawName;
+    try {
+      name = decodeURIComponent(rawName.replace(/\+/g, ' '));
+    } catch {
+      // An undecodable name is judged as written.
+    }
+    out.push({ name, value: eq === -1 ? '' : pair.slice(eq + 1) });
+  }
+  return out;
+}
+
+export function classifySsoMessage(method: 'GET' | 'POST', rawQuery: string, body: Record<string, unknown>): SsoMessageKind {
+  const inQuery = parameterNames(rawQuery).filter((p) => BINDING_PARAMETER_LIKE.test(p.name));
+  const inBody = method === 'POST' ? Object.keys(body).filter((name) => BINDING_PARAMETER_LIKE.test(name)) : [];
+  if (method === 'POST' && inQuery.length > 0) {
+    throw badRequest('saml.malformed_parameter', `A POST carries its SAML message in the form body, not in the address (${inQuery[0].name}).`);
+  }
+  const names = method === 'POST' ? inBody : inQuery.map((p) => p.name);
+  const odd = names.find((name) => !(BINDING_PARAMETERS as readonly string[]).includes(name));
+  if (odd !== undefined) {
+    throw badRequest('saml.malformed_parameter', `The parameter "${odd.slice(0, 40)}" is not a SAML binding parameter Gatehouse reads: bracketed, array and differently-cased names are refused.`);
+  }
+  const has = (name: string) => names.includes(name);
+  if (has('SAMLRequest') && has('SAMLResponse')) {
+    throw badRequest('saml.ambiguous_message', 'The message carries both a SAML request and a SAML response; send one SAML message at a time.');
+  }
+  if (has('SAMLResponse')) {
+    throw badRequest('saml.response_not_accepted', 'This is the sign-in address of an identity provider: it takes SAML requests from applications, not SAML responses.');
+  }
+  if (has('SAMLart')) {
+    throw badRequest('saml.artifact_unsupported', 'Gatehouse does not support the HTTP-Artifact binding; the application must send its request over HTTP-Redirect or HTTP-POST.');
+  }
+  if (has('SAMLRequest')) {
+    const encoding = inQuery.find((p) => p.name === 'SAMLEncoding');
+    if (encoding && urlDecodeLoose(encoding.value) !== DEFLATE_ENCODING) {
+      throw badRequest('saml.encoding_unsupported', 'The SAMLEncoding of the request is not DEFLATE, the only encoding of the HTTP-Redirect binding (§3.4.4.1).');
+    }
+    return 'request';
+  }
+  if (has('Signature') || has('SigAlg')) {
+    throw badRequest('saml.signature_without_request', 'The message carries a signature but no SAMLRequest.');
+  }
+  if (has('RelayState') || has('SAMLEncoding')) {
+    throw badRequest('saml.relay_state_without_request', 'A RelayState or SAMLEncoding came without a SAMLRequest. An unsolicited sign-in takes its RelayState from the application settings, never from the address.');
+  }
+  return 'launch';
+}
+
+function urlDecodeLoose(raw: string): string {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return raw;
+  }
+}
+
 /** Strict base64: the right alphabet and padding, nothing Buffer.from would silently skip. */
 export function decodeBase64Strict(value: string, what: string): Buffer {
   if (!STRICT_BASE64.test(value)) throw badEncoding(what);

@@ -31,6 +31,10 @@ export const STATUS = {
   requestDenied: 'urn:oasis:names:tc:SAML:2.0:status:RequestDenied',
   noAuthnContext: 'urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext',
   unsupportedBinding: 'urn:oasis:names:tc:SAML:2.0:status:UnsupportedBinding',
+  versionMismatch: 'urn:oasis:names:tc:SAML:2.0:status:VersionMismatch',
+  requestVersionTooHigh: 'urn:oasis:names:tc:SAML:2.0:status:RequestVersionTooHigh',
+  requestVersionTooLow: 'urn:oasis:names:tc:SAML:2.0:status:RequestVersionTooLow',
+  requestUnsupported: 'urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported',
 } as const;
 
 export const AUTHN_CONTEXT = {
@@ -143,6 +147,8 @@ export interface AuthnRequestData {
   forceAuthn: boolean;
   isPassive: boolean;
   nameIdPolicyFormat?: string;
+  /** The <Subject> the SP asks about (core §3.4.1.4); nameId undefined when it is not a plain NameID. */
+  subject?: { nameId?: string; format?: string };
   requestedAuthnContextClassRefs: string[];
   /** RequestedAuthnContext/@Comparison; "exact" when absent (core §3.3.2.2.1). */
   requestedAuthnContextComparison: 'exact' | 'minimum' | 'maximum' | 'better';

@@ -76,10 +76,25 @@ export function parseStrictXml(xml: string): Document {
     problems.push(error instanceof Error ? error.message : String(error));
   }
   const roots = document ? elementChildren(document as unknown as Element) : [];
-  if (!document || problems.length > 0 || roots.length !== 1) {
+  if (!document || problems.length > 0 || roots.length !== 1 || !onlyTheRoot(xml, document)) {
     throw badRequest('saml.malformed_xml', 'The SAML message is not well-formed XML.', problems.slice(0, 3).join('; '));
   }
   return document;
+}
+
+/**
+ * XML 1.0 §2.1: a document is a prolog, one root element, then only comments, PIs and white space.
+ * xmldom keeps text after the root as a document-level text node and silently drops text before it;
+ * either would let two parsers disagree about the message (issue 9 #3), so both are refused.
+ */
+function onlyTheRoot(xml: string, document: Document): boolean {
+  const prologless = xml.replace(/^\uFEFF?\s*<\?xml\s[^?]*\?>/, '');
+  if (!/^\s*</.test(prologless)) return false;
+  for (let node = document.firstChild; node; node = node.nextSibling) {
+    const isText = node.nodeType === 3 || node.nodeType === 4;
+    if (isText && !/^\s*$/.test(node.nodeValue ?? '')) return false;
+  }
+  return true;
 }
 
 /** Element children of a node (text, whitespace and other nodes skipped). */
@@ -101,10 +116,15 @@ export function descendantsNamed(root: Document | Element, ns: string, localName
   return Array.from(root.getElementsByTagNameNS(ns, localName) as unknown as ArrayLike<Element>);
 }
 
-/** Text of an element that may hold text only: a child element inside (wrapping, injection) is refused. */
-export function textOnly(element: Element, what: string): string {
+/**
+ * Text of an element that may hold text only: a child element inside (wrapping, injection) is
+ * refused. xs:anyURI content collapses white space, so it is trimmed; names such as the Issuer
+ * and NameID (core §2.2, string-valued) are compared exactly as sent, so `exact` keeps them whole.
+ */
+export function textOnly(element: Element, what: string, exact = false): string {
   if (elementChildren(element).length > 0) {
     throw badRequest('saml.malformed_request', `The ${what} of the SAML message must be plain text.`);
   }
-  return (element.textContent ?? '').trim();
+  const value = element.textContent ?? '';
+  return exact ? value : value.trim();
 }

@@ -43,7 +43,8 @@ export function resolveAttributes(app: SamlApplication, user: User, groups: Grou
   return out;
 }
 
-function nameIdValue(app: SamlApplication, user: User): string {
+/** The NameID this app sends for the user (its configured source), or a 422 when the user lacks it. */
+export function nameIdValue(app: SamlApplication, user: User): string {
   const value = user[app.sso.nameIdSource];
   if (!value) {
     throw new AppError(422, 'sso.nameid_missing', `Your account has no ${app.sso.nameIdSource}, which ${app.displayLabel} uses to identify you. Ask your administrator to fill it in.`);
@@ -86,17 +87,9 @@ export async function buildSuccessPost(ctx: AppContext, args: {
   };
 }
 
-/** Which party is at fault for each second-level status we send (core §3.2.2.2). */
-const TOP_STATUS_OF: Record<string, string> = {
-  [STATUS.noPassive]: STATUS.responder,
-  [STATUS.requestDenied]: STATUS.responder,
-  [STATUS.invalidNameIdPolicy]: STATUS.requester,
-  [STATUS.noAuthnContext]: STATUS.requester,
-};
-
 /** A signed error Response to an ACS that has already been verified (security.md §2 contract (b)). */
 export async function buildErrorPost(ctx: AppContext, args: {
-  app: SamlApplication; acsUrl: string; inResponseTo?: string; relayState?: string; subStatus: string; message: string;
+  app: SamlApplication; acsUrl: string; inResponseTo?: string; relayState?: string; topStatus: string; subStatus?: string; message: string;
 }): Promise<PostToAcs> {
   const xml = await buildStatusResponseAsync({
     responseId: newSamlId(),
@@ -104,7 +97,7 @@ export async function buildErrorPost(ctx: AppContext, args: {
     destination: args.acsUrl,
     inResponseTo: args.inResponseTo,
     now: ctx.clock.now(),
-    topStatus: TOP_STATUS_OF[args.subStatus] ?? STATUS.responder,
+    topStatus: args.topStatus,
     subStatus: args.subStatus,
     statusMessage: args.message,
     algorithm: args.app.sso.signatureAlgorithm,

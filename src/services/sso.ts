@@ -3,13 +3,15 @@ import type { AppContext } from '../context';
 import { AppError, forbidden, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { chooseAuthnContext, type AuthnContextComparison } from '../saml/authn-context';
-import { defaultAcs, nameIdPolicyProblem, runAuthnRequestChecks, type SpRegistration } from '../saml/authn-checks';
+import {
+  defaultAcs, firstStatusProblem, runAuthnRequestChecks, statusProblem, type SpRegistration, type StatusProblem,
+} from '../saml/authn-checks';
 import { parseAuthnRequest } from '../saml/authn-request';
-import { decodePost, decodeRedirect } from '../saml/bindings';
-import { AUTHN_CONTEXT, STATUS, type DecodeLimits } from '../saml/types';
+import { classifySsoMessage, decodePost, decodeRedirect } from '../saml/bindings';
+import { AUTHN_CONTEXT, NAMEID_FORMAT, STATUS, type DecodeLimits } from '../saml/types';
 import { isSamlApplication, type PendingSso, type SamlApplication } from '../store';
 import { appTarget, applicationUrls } from './applications';
-import { buildErrorPost, buildSuccessPost, type PostToAcs, type SignedInSession } from './sso-response';
+import { buildErrorPost, buildSuccessPost, nameIdValue, type PostToAcs, type SignedInSession } from './sso-response';
 
 /**
  * Web Browser SSO (SAML profiles §4.1): SP-initiated over HTTP-Redirect or HTTP-POST, and
@@ -36,6 +38,8 @@ interface ValidatedRequest {
   binding: 'redirect' | 'post' | 'idp';
   /** RequestedAuthnContext, matched against how the user signed in once the session is known. */
   requestedAuthnContext: { classRefs: string[]; comparison: AuthnContextComparison };
+  /** The principal the SP asked about (core §3.4.1.4): only that user may get an assertion. */
+  subject?: { nameId: string; format?: string };
 }
 
 /**
@@ -74,16 +78,13 @@ async function activeApplication(ctx: AppContext, slug: string): Promise<SamlApp
   return app;
 }
 
-function hasSamlRequest(req: SsoRequest): boolean {
-  return req.method === 'POST' ? 'SAMLRequest' in req.body : /(^|&)SAMLRequest=/.test(req.rawQuery);
-}
-
 /** `GET|POST /saml2/<slug>`: SP-initiated when a SAMLRequest is present, IdP-initiated otherwise. */
 export async function startSso(ctx: AppContext, req: SsoRequest): Promise<SsoOutcome> {
   let app: SamlApplication | undefined;
   try {
     app = await activeApplication(ctx, req.slug);
-    const validated = hasSamlRequest(req) ? await validateAuthnRequest(ctx, app, req) : idpInitiated(ctx, app, req);
+    const kind = classifySsoMessage(req.method, req.rawQuery, req.body);
+    const validated = kind === 'request' ? await validateAuthnRequest(ctx, app, req) : idpInitiated(ctx, app, req);
     // HTTP-POST arrives cross-site, so SameSite=Lax session cookies are absent: keep the request
     // server-side and continue on a same-site GET, where the cookie is sent (security.md §2 #17).
     if (validated.binding === 'post') {
@@ -133,9 +134,11 @@ async function validateAuthnRequest(ctx: AppContext, app: SamlApplication, req: 
     initiatedBy: 'sp', requestId: data.id, acsUrl: acs.url, relayState: message.relayState,
     forceAuthn: data.forceAuthn, isPassive: data.isPassive, binding: message.binding,
     requestedAuthnContext: { classRefs: data.requestedAuthnContextClassRefs, comparison: data.requestedAuthnContextComparison },
+    subject: data.subject?.nameId !== undefined ? { nameId: data.subject.nameId, format: data.subject.format } : undefined,
   };
-  const policy = nameIdPolicyProblem(data, app.sso.nameIdFormat);
-  if (policy) throw new SamlStatusError(validated, policy.status, policy.message);
+  // The ACS is trusted from here on: what cannot be satisfied is told to the SP there.
+  const problem = firstStatusProblem(data, app.sso);
+  if (problem) throw new SamlStatusError(validated, problem);
   return validated;
 }
 
@@ -153,9 +156,27 @@ function idpInitiated(ctx: AppContext, app: SamlApplication, req: SsoRequest): V
 
 /** A request whose ACS is trusted but which cannot be satisfied: answered with a SAML status. */
 class SamlStatusError extends Error {
-  constructor(readonly request: ValidatedRequest, readonly status: string, message: string) {
-    super(message);
+  constructor(readonly request: ValidatedRequest, readonly problem: StatusProblem) {
+    super(problem.message);
   }
+
+  /** `saml.status.NoPassive`: the event reason, from the most specific status code. */
+  get reason(): string {
+    return `saml.status.${(this.problem.subStatus ?? this.problem.topStatus).split(':').pop()}`;
+  }
+}
+
+/**
+ * Core §3.4.1.4: with a <Subject>, the assertion must be about that principal. The signed-in user
+ * matches when the NameID this app would send for them is the one asked about, in a compatible
+ * format; anyone else gets RequestDenied, never an assertion about themselves.
+ */
+function subjectProblem(app: SamlApplication, request: ValidatedRequest, user: SignedInSession['user']): StatusProblem | undefined {
+  const asked = request.subject;
+  if (!asked) return undefined;
+  const formatFits = !asked.format || asked.format === NAMEID_FORMAT.unspecified || asked.format === app.sso.nameIdFormat;
+  if (formatFits && asked.nameId === nameIdValue(app, user)) return undefined;
+  return statusProblem(STATUS.requestDenied, 'The request names another user than the one signed in at Gatehouse.');
 }
 
 async function savePending(ctx: AppContext, app: SamlApplication, request: ValidatedRequest): Promise<string> {
@@ -178,7 +199,7 @@ async function respond(
   const needsSignIn = !session || (request.forceAuthn && (!since || session.authnInstant < since));
   if (needsSignIn && request.isPassive && request.requestId) {
     if (pending) await ctx.store.ssoState.deletePending(pending.id);
-    throw new SamlStatusError(request, STATUS.noPassive, 'The user is not signed in and the request did not allow a prompt.');
+    throw new SamlStatusError(request, statusProblem(STATUS.noPassive, 'The user is not signed in and the request did not allow a prompt.'));
   }
   if (needsSignIn) {
     const pendingId = pending?.id ?? (await savePending(ctx, app, request));
@@ -194,13 +215,15 @@ async function respond(
     throw forbidden('sso.not_authorized', `You do not have access to ${app.displayLabel}. Ask your administrator to add you to a group that uses it.`);
   }
   if (pending) await ctx.store.ssoState.deletePending(pending.id);
+  const wrongSubject = subjectProblem(app, request, user);
+  if (wrongSubject) throw new SamlStatusError(request, wrongSubject);
   // Core §3.3.2.2.1: state the requested class only when it is true of this sign-in.
   const offered = offeredAuthnContexts(ctx, session!);
   const authnContextClassRef = chooseAuthnContext(request.requestedAuthnContext ?? { classRefs: [], comparison: 'exact' }, offered);
   if (!authnContextClassRef) {
     const wanted = request.requestedAuthnContext;
-    throw new SamlStatusError(request, STATUS.noAuthnContext,
-      `Gatehouse cannot state the requested authentication context (${wanted.comparison} ${wanted.classRefs.join(', ')}) for this sign-in; it can state ${offered.join(', ')}.`);
+    throw new SamlStatusError(request, statusProblem(STATUS.noAuthnContext,
+      `Gatehouse cannot state the requested authentication context (${wanted.comparison} ${wanted.classRefs.join(', ')}) for this sign-in; it can state ${offered.join(', ')}.`));
   }
   const post = await buildSuccessPost(ctx, {
     app, user, session: session!, acsUrl: request.acsUrl, inResponseTo: request.requestId, relayState: request.relayState,
@@ -217,13 +240,13 @@ async function respond(
 function errorPost(ctx: AppContext, app: SamlApplication, error: SamlStatusError): Promise<PostToAcs> {
   return buildErrorPost(ctx, {
     app, acsUrl: error.request.acsUrl, inResponseTo: error.request.requestId, relayState: error.request.relayState,
-    subStatus: error.status, message: error.message,
+    topStatus: error.problem.topStatus, subStatus: error.problem.subStatus, message: error.message,
   });
 }
 
 async function recordFailure(ctx: AppContext, meta: RequestMeta, app: SamlApplication | undefined, error: unknown): Promise<void> {
   const reason = error instanceof AppError ? error.code
-    : error instanceof SamlStatusError ? `saml.status.${error.status.split(':').pop()}` : 'internal_error';
+    : error instanceof SamlStatusError ? error.reason : 'internal_error';
   await ctx.insights.record(meta, {
     type: 'sso_auth', outcome: 'failure', reason, appId: app?.id,
     target: app ? appTarget(app) : undefined,

@@ -88,6 +88,16 @@ describe('AuthnRequest parsing (src/saml/authn-request.ts)', () => {
     expect(data.requestedAuthnContextClassRefs).to.deep.equal(['urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport']);
   });
 
+  it('keeps the Issuer and the Subject NameID exactly as sent, and reads another Version for the status checks', () => {
+    const xml = buildAuthnRequestXml({
+      issuer: ' https://sp.example ', extraXml: '<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress"> ada@example.com</saml:NameID></saml:Subject>',
+    }).replace('Version="2.0"', 'Version="1.1"');
+    const { data } = parseAuthnRequest(xml);
+    expect(data.issuer).to.equal(' https://sp.example ');
+    expect(data.subject).to.deep.equal({ nameId: ' ada@example.com', format: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress' });
+    expect(data.version).to.equal('1.1');
+  });
+
   const base = buildAuthnRequestXml({ id: '_x', issuer: 'https://sp.example', acsUrl: 'https://sp.example/acs' });
   for (const [label, xml, code] of [
     ['a comment that splits the Issuer (parser differential)', base.replace('https://sp.example</saml:Issuer>', 'https://sp.exa<!---->mple</saml:Issuer>'), 'saml.comment_forbidden'],
@@ -95,8 +105,10 @@ describe('AuthnRequest parsing (src/saml/authn-request.ts)', () => {
     ['an entity declaration', `<!DOCTYPE r [<!ENTITY e SYSTEM "file:///etc/passwd">]>${base}`, 'saml.doctype_forbidden'],
     ['malformed XML', base.slice(0, -5), 'saml.malformed_xml'],
     ['two root elements', `${base}${base}`, 'saml.malformed_xml'],
+    ['text after the root element', `${base}\ntrailing`, 'saml.malformed_xml'],
+    ['text before the root element', `junk${base}`, 'saml.malformed_xml'],
+    ['two Subjects', base.replace('</saml:Issuer>', '</saml:Issuer><saml:Subject/><saml:Subject/>'), 'saml.malformed_request'],
     ['another message type', base.replace(/AuthnRequest/g, 'LogoutRequest'), 'saml.not_authn_request'],
-    ['SAML 1.1', base.replace('Version="2.0"', 'Version="1.1"'), 'saml.version_unsupported'],
     ['an ID that is not an NCName', base.replace('ID="_x"', 'ID="1 2"'), 'saml.request_id_invalid'],
     ['an IssueInstant without a time zone', base.replace(/IssueInstant="[^"]+"/, 'IssueInstant="2026-12-01T10:00:00"'), 'saml.issue_instant_invalid'],
     ['both an ACS URL and an ACS index', base.replace('ID="_x"', 'ID="_x" AssertionConsumerServiceIndex="1"'), 'saml.malformed_request'],
