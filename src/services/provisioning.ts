@@ -109,9 +109,16 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   return outcomes;
 }
 
-function backoffMs(job: ProvisioningJob, error: ScimError): number {
-  if (error.retryAfterSeconds !== undefined) return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
-  return Math.min(2 ** job.attempts * 2000, MAX_BACKOFF_MS);
+/**
+ * The wait before the next attempt: what the SP asked for in Retry-After (RFC 6585 §4, RFC 9110
+ * §10.2.3) when it asked for a positive wait; otherwise (no header, 0, unparsable) the normal
+ * backoff, 2 s doubling, so a rate-limited SP is never hammered again at once.
+ */
+export function backoffMs(attempts: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
+    return Math.min(retryAfterSeconds * 1000, MAX_BACKOFF_MS);
+  }
+  return Math.min(2 ** attempts * 2000, MAX_BACKOFF_MS);
 }
 
 /** Run the jobs that are due; returns how many ran. The worker calls this on a timer, tests directly. */
@@ -154,7 +161,7 @@ export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
       });
       const later = ctx.clock.now();
       if (scimError.retryable) {
-        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job, scimError)).toISOString(), scimError.message, later.toISOString());
+        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job.attempts, scimError.retryAfterSeconds)).toISOString(), scimError.message, later.toISOString());
       } else {
         await ctx.store.provisioning.complete(job, 'failed', scimError.message, later.toISOString());
       }

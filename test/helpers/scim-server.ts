@@ -22,8 +22,8 @@ export interface ScimServer {
   requests: { method: string; path: string; body?: Json }[];
   /** Called just before a POST /Users is handled, to stage races (the account appears meanwhile). */
   beforeCreate?: (body: Json) => void;
-  /** Answer this status to the next `count` requests (e.g. 503). */
-  fail(status: number, count: number, retryAfterSeconds?: number): void;
+  /** Answer this status to the next `count` requests (e.g. 503), with Retry-After (seconds or an HTTP-date) when given. */
+  fail(status: number, count: number, retryAfter?: number | string): void;
   close(): Promise<void>;
 }
 
@@ -36,7 +36,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   const users = new Map<string, Json>();
   const groups = new Map<string, Json>();
   const requests: { method: string; path: string; body?: Json }[] = [];
-  let faults: { status: number; count: number; retryAfter?: number } = { status: 0, count: 0 };
+  let faults: { status: number; count: number; retryAfter?: number | string } = { status: 0, count: 0 };
 
   const store = (mapOf: () => Map<string, Json>, kind: 'User' | 'Group') => ({
     ingress: (resource: any, data: Json) => {
@@ -79,7 +79,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
 
   const server_: ScimServer = {
     baseUrl: '', token, users, groups, requests,
-    fail(status, count, retryAfterSeconds) { faults = { status, count, retryAfter: retryAfterSeconds }; },
+    fail(status, count, retryAfter) { faults = { status, count, retryAfter }; },
     close: async () => undefined,
   };
   const app = express();

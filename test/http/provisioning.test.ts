@@ -197,6 +197,26 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     expect(remote(user.username)).to.have.length(1);
   });
 
+  it('falls back to the normal backoff (2 s doubling) when a 429 has no Retry-After', async () => {
+    const { app, group } = await connectedApp();
+    const user = await createUser(h);
+    scim.fail(429, 2); // no Retry-After header
+    await join(group.id, user.id);
+    await runDueJobs(h.ctx);
+    const wait = async () => {
+      const [job] = await h.ctx.store.provisioning.list(app.id, 1);
+      return new Date(job.nextAttemptAt).getTime() - h.clock.now().getTime();
+    };
+    expect(await wait()).to.equal(2000);
+    expect(await runDueJobs(h.ctx), 'not retried at once').to.equal(0);
+    h.clock.advance(2);
+    await runDueJobs(h.ctx);
+    expect(await wait()).to.equal(4000);
+    h.clock.advance(4);
+    await runDueJobs(h.ctx);
+    expect(remote(user.username)).to.have.length(1);
+  });
+
   it('records a 4xx that will not change as failed, with the SP’s message, and does not retry it', async () => {
     const { app, group } = await connectedApp();
     const user = await createUser(h);
