@@ -217,6 +217,16 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     expect(remote(user.username)).to.have.length(1);
   });
 
+  it('honours a Retry-After given as an HTTP-date (RFC 9110 §10.2.3)', async () => {
+    const { app, group } = await connectedApp();
+    const user = await createUser(h);
+    scim.fail(429, 1, new Date(Date.now() + 120_000).toUTCString());
+    await join(group.id, user.id);
+    await runDueJobs(h.ctx);
+    const [job] = await h.ctx.store.provisioning.list(app.id, 1);
+    expect(new Date(job.nextAttemptAt).getTime() - h.clock.now().getTime()).to.be.within(115_000, 121_000);
+  });
+
   it('records a 4xx that will not change as failed, with the SP’s message, and does not retry it', async () => {
     const { app, group } = await connectedApp();
     const user = await createUser(h);
