@@ -92,7 +92,16 @@ export const scimSchema = z.strictObject({
   /** What "delete" means at this SP: many (Quip) only deactivate; `delete` sends DELETE. */
   onDelete: z.enum(['deactivate', 'delete']).default('deactivate'),
   /** A role attribute the SP reads from each user (ClickUp: customRoleName or customRoleId). */
-  role: z.strictObject({ attributes: z.array(z.string().regex(/^[A-Za-z][\w.:-]{0,99}$/)).min(1).max(5), defaultValue: text(100) }).nullable().default(null),
+  role: z.strictObject({
+    attributes: z.array(z.string().regex(/^[A-Za-z][\w.:-]{0,99}$/)).min(1).max(5),
+    defaultValue: text(100),
+    /**
+     * Where the attribute lives in the User resource: the URN of the extension schema that holds
+     * it (RFC 7643 §3: `"<urn>": { "<attribute>": … }`, the URN listed in `schemas`), or null for
+     * the top level of the core User.
+     */
+    schema: z.string().regex(/^urn:[A-Za-z0-9][\w.:-]{0,199}$/, 'must be a schema URN').nullable().default(null),
+  }).nullable().default(null),
   notes: z.array(text(1000)).max(20),
 });
 

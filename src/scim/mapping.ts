@@ -9,8 +9,11 @@ export interface DirectoryUser {
 
 const CORE_USER = 'urn:ietf:params:scim:schemas:core:2.0:User';
 
+/** The role sent with every user; `schema` is the extension URN that holds it, null for the top level. */
+export interface ScimRole { attribute: string; value: string; schema: string | null }
+
 export function toScimUser(
-  user: DirectoryUser, active: boolean, mappings: readonly ScimMapping[], excluded: readonly string[], role?: { attribute: string; value: string } | null,
+  user: DirectoryUser, active: boolean, mappings: readonly ScimMapping[], excluded: readonly string[], role?: ScimRole | null,
 ): Record<string, unknown> {
   const sent = (scim: string) => mappings.some((m) => m.scim === scim && (m.required || !excluded.includes(scim)));
   const resource: Record<string, unknown> = { schemas: [CORE_USER], userName: user.username, active };
@@ -22,8 +25,15 @@ export function toScimUser(
   if (sent('displayName') && user.displayName) resource.displayName = user.displayName;
   if (sent('title') && user.title) resource.title = user.title;
   if (sent('externalId')) resource.externalId = user.id;
-  // ClickUp reads customRoleName / customRoleId on the user; unset there means "member".
-  if (role) resource[role.attribute] = role.value;
+  // ClickUp reads customRoleName / customRoleId on the user; unset there means "member". An
+  // extension attribute goes under its schema URN, which `schemas` lists (RFC 7643 §3); the
+  // catalog entry says which (data, not code).
+  if (role?.schema) {
+    resource.schemas = [CORE_USER, role.schema];
+    resource[role.schema] = { [role.attribute]: role.value };
+  } else if (role) {
+    resource[role.attribute] = role.value;
+  }
   return resource;
 }
 

@@ -48,7 +48,8 @@ type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; 
 
 async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, client: ScimClient, job: ProvisioningJob): Promise<Outcome[]> {
   const scim = ctx.catalog.get(app.catalogId)?.scim;
-  const role = connection.role ?? (scim?.role ? { attribute: scim.role.attributes[0], value: scim.role.defaultValue } : null);
+  const chosen = connection.role ?? (scim?.role ? { attribute: scim.role.attributes[0], value: scim.role.defaultValue } : null);
+  const role = chosen && { ...chosen, schema: scim?.role?.schema ?? null };
   const user = await ctx.store.users.findById(job.userId);
   const wanted = Boolean(user && user.state === 'active' && (await ctx.store.applications.isUserAuthorized(app.id, job.userId)));
   let link = await ctx.store.provisioning.findLink(app.id, job.userId);

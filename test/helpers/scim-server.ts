@@ -72,7 +72,13 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   if (!declared) {
     const u = store(() => current!.users, 'User');
     const g = store(() => current!.groups, 'Group');
-    SCIMMY.Resources.declare(SCIMMY.Resources.User).ingress(u.ingress).egress(u.egress).degress(u.degress);
+    // The enterprise extension (RFC 7643 §4.3), with the custom role attributes ClickUp reads
+    // (the ClickUp seed's "Enterprise" model), so role values are stored where they are sent.
+    SCIMMY.Schemas.EnterpriseUser.extend([
+      new SCIMMY.Types.Attribute('string', 'customRoleName'), new SCIMMY.Types.Attribute('string', 'customRoleId'),
+    ]);
+    SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false))
+      .ingress(u.ingress).egress(u.egress).degress(u.degress);
     SCIMMY.Resources.declare(SCIMMY.Resources.Group).ingress(g.ingress).egress(g.egress).degress(g.degress);
     declared = true;
   }
