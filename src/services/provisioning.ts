@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
 import { ScimError, type ScimClient } from '../scim/client';
 import { eqFilter, toScimUser } from '../scim/mapping';
+import { sameResource } from '../scim/patch';
 import type { Application, IdmConnection, ProvisioningJob } from '../store';
 import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provisioning-groups';
 import { scimClientFor } from './scim-connection';
@@ -63,10 +64,11 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
     let after409 = false;
     if (!remoteId && wanted) {
       try {
-        const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+        const posted = toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role);
+        const created = await client.call('POST', '/Users', posted);
         const createdId = (created.json as { id?: string })?.id;
         if (!createdId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
-        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: createdId, active: true }, now());
+        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: createdId, active: true, sent: posted }, now());
         outcomes.push({ type: 'user_create_provision', outcome: 'success', detail: { remoteId: createdId } });
         return outcomes;
       } catch (error) {
@@ -86,6 +88,8 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   if (!link) return outcomes;
   if (user) {
     const resource = toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings, role);
+    // The SP already has exactly this (what was last sent): nothing is sent twice, no event.
+    if (link.sent && sameResource(link.sent, resource)) return outcomes;
     if (scim?.updateWith === 'patch') {
       // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes.
       const { schemas: _schemas, ...value } = resource;
@@ -94,7 +98,7 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
       // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
       await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, resource);
     }
-    await ctx.store.provisioning.putLink({ ...link, active: wanted }, now());
+    await ctx.store.provisioning.putLink({ ...link, active: wanted, sent: resource }, now());
     outcomes.push({ type: wanted ? 'user_update_provision' : 'user_deprovision', outcome: 'success', detail: { remoteId: link.remoteId, active: wanted } });
   } else {
     // Deleted in Gatehouse: deleted remotely where the SP supports it, otherwise deactivated
