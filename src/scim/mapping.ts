@@ -37,6 +37,11 @@ export function toScimUser(
   return resource;
 }
 
+/** The plain attribute paths (no value filters) the mappings send, for removing cleared values. */
+export function sentAttributePaths(mappings: readonly ScimMapping[], excluded: readonly string[]): string[] {
+  return mappings.filter((m) => (m.required || !excluded.includes(m.scim)) && !m.scim.includes('[')).map((m) => m.scim);
+}
+
 /** An equality filter (RFC 7644 §3.4.2.2), the value's quotes and backslashes escaped. */
 export function eqFilter(attribute: 'userName' | 'displayName', value: string): string {
   return `${attribute} eq "${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;

@@ -1,8 +1,8 @@
 import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
 import { ScimError, type ScimClient } from '../scim/client';
-import { eqFilter, toScimUser } from '../scim/mapping';
-import { sameResource } from '../scim/patch';
+import { eqFilter, sentAttributePaths, toScimUser } from '../scim/mapping';
+import { sameResource, userPatch } from '../scim/patch';
 import type { Application, IdmConnection, ProvisioningJob } from '../store';
 import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provisioning-groups';
 import { scimClientFor } from './scim-connection';
@@ -91,9 +91,10 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
     // The SP already has exactly this (what was last sent): nothing is sent twice, no event.
     if (link.sent && sameResource(link.sent, resource)) return outcomes;
     if (scim?.updateWith === 'patch') {
-      // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes.
-      const { schemas: _schemas, ...value } = resource;
-      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value }] });
+      // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes
+      // and remove the ones cleared since they were last sent.
+      const mapped = sentAttributePaths(scim.mappings, connection.excludedMappings);
+      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, userPatch(resource, link.sent ?? null, mapped, connection.excludedMappings));
     } else {
       // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
       await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, resource);

@@ -58,4 +58,30 @@ describe('Updates to provisioned users (only what changed, cleared values remove
     expect(writesTo(remoteId)).to.have.length(1);
     expect(remote(user.username).title).to.equal('Lead');
   });
+
+  it('removes over PATCH what was cleared in Gatehouse (RFC 7644 §3.5.2.2), and only that', async () => {
+    const { group } = await connected('monday');
+    const user = await createUser(h, { title: 'Engineer', displayName: 'Ada L.' });
+    await join(group.id, user.id);
+    await drain();
+    expect(remote(user.username)).to.deep.include({ title: 'Engineer', displayName: 'Ada L.' });
+    expect(remote(user.username).name).to.deep.equal({ givenName: 'Ada', familyName: 'Lovelace' });
+
+    await h.api().patch(`/api/v1/users/${user.id}`).send({ title: '', firstName: '' }).expect(200);
+    await drain();
+    const patch = writesTo(remote(user.username).id).pop()!;
+    expect(patch.method).to.equal('PATCH');
+    const removes = patch.body!.Operations.filter((o: { op: string }) => o.op === 'remove').map((o: { path: string }) => o.path);
+    expect(removes.sort()).to.deep.equal(['name.givenName', 'title']);
+    expect(remote(user.username).title ?? null, 'the stale title is gone').to.equal(null);
+    expect(remote(user.username).name).to.deep.equal({ familyName: 'Lovelace' });
+    expect(remote(user.username).displayName).to.equal('Ada L.');
+
+    // Nothing is removed again, and nothing that was never sent is removed.
+    await h.api().patch(`/api/v1/users/${user.id}`).send({ lastName: 'King' }).expect(200);
+    await drain();
+    const next = writesTo(remote(user.username).id).pop()!;
+    expect(next.body!.Operations.filter((o: { op: string }) => o.op === 'remove')).to.deep.equal([]);
+    expect(remote(user.username).name).to.deep.equal({ familyName: 'King' });
+  });
 });
