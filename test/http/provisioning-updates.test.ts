@@ -84,4 +84,32 @@ describe('Updates to provisioned users (only what changed, cleared values remove
     expect(next.body!.Operations.filter((o: { op: string }) => o.op === 'remove')).to.deep.equal([]);
     expect(remote(user.username).name).to.deep.equal({ familyName: 'King' });
   });
+
+  it('pushes a role change and an excluded mapping to every user already provisioned (the Okta ClickUp guide)', async () => {
+    const { app, group } = await connected('clickup');
+    const ENTERPRISE = h.ctx.catalog.get('clickup')!.scim!.role!.schema!;
+    const ada = await createUser(h, { title: 'Engineer' });
+    const bob = await createUser(h);
+    await join(group.id, ada.id);
+    await join(group.id, bob.id);
+    await drain();
+    expect(remote(ada.username)[ENTERPRISE]).to.deep.equal({ customRoleName: 'member' });
+
+    const idm = `/api/v1/applications/${app.id}/idm`;
+    await h.api().put(idm).send({ role: { attribute: 'customRoleId', value: '7' } }).expect(200);
+    await drain();
+    for (const u of [ada, bob]) expect(remote(u.username)[ENTERPRISE], u.username).to.deep.equal({ customRoleId: '7' });
+
+    await h.api().put(idm).send({ excludedMappings: ['title'] }).expect(200);
+    await drain();
+    expect(remote(ada.username).title ?? null).to.equal(null);
+    const last = writesTo(remote(ada.username).id).pop()!;
+    expect(last.body).to.not.have.property('title');
+
+    // Saving the same settings again sends nothing.
+    const before = scim.requests.length;
+    await h.api().put(idm).send({ excludedMappings: ['title'], role: { attribute: 'customRoleId', value: '7' } }).expect(200);
+    await drain();
+    expect(scim.requests.length).to.equal(before);
+  });
 });
