@@ -24,6 +24,23 @@ export async function enqueueGroupEverywhere(ctx: AppContext, groupId: string, a
   for (const appId of ids) await enqueueGroup(ctx, appId, groupId);
 }
 
+/**
+ * A user's groups, with the apps each is bound to, read before a change that affects their
+ * remote membership (a deletion cascades the memberships away), then queued by
+ * `enqueueGroupsOf` inside the change's transaction.
+ */
+export async function groupsOfUser(ctx: AppContext, userId: string): Promise<{ groupId: string; appIds: string[] }[]> {
+  const out: { groupId: string; appIds: string[] }[] = [];
+  for (const group of await ctx.store.groups.listGroupsOfUser(userId)) {
+    out.push({ groupId: group.id, appIds: (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id) });
+  }
+  return out;
+}
+
+export async function enqueueGroupsOf(ctx: AppContext, groups: { groupId: string; appIds: string[] }[]): Promise<void> {
+  for (const { groupId, appIds } of groups) await enqueueGroupEverywhere(ctx, groupId, appIds);
+}
+
 /** After a user is created or linked remotely, the groups they belong to in this app sync again. */
 export async function enqueueGroupsOfUserInApp(ctx: AppContext, appId: string, userId: string): Promise<void> {
   const bound = new Set((await ctx.store.applications.listBoundGroups(appId)).map((g) => g.id));
@@ -53,10 +70,12 @@ export async function reconcileGroup(ctx: AppContext, app: Application, client: 
     if (link) await ctx.store.provisioning.deleteGroupLink(app.id, groupId);
     return outcomes;
   }
+  // The remote group lists the members who are active in Gatehouse and exist remotely: a
+  // suspended user leaves it (whichever of their jobs runs first), a deleted one is no member.
   const members: { value: string }[] = [];
   for (const member of await ctx.store.groups.listMembers(groupId)) {
     const userLink = await ctx.store.provisioning.findLink(app.id, member.id);
-    if (userLink?.active) members.push({ value: userLink.remoteId });
+    if (userLink && member.state === 'active') members.push({ value: userLink.remoteId });
   }
   const resource = { schemas: [CORE_GROUP], displayName: group.name, members };
   if (!link) {

@@ -46,6 +46,32 @@ describe('Group provisioning over SCIM (the seeds\u2019 Group Management Conside
     expect(types).to.include.members(['group_create_provision', 'group_update_provision']);
   });
 
+  it('a suspended or deleted user leaves the remote groups they were in; reactivated, they return', async () => {
+    const app = await connected();
+    const group = await createGroup(h, 'Support');
+    const [ada, bob, cy] = [await createUser(h), await createUser(h), await createUser(h)];
+    for (const u of [ada, bob, cy]) await h.api().put(`/api/v1/groups/${group.id}/members/${u.id}`).expect(204);
+    await h.api().put(`/api/v1/applications/${app.id}/groups/${group.id}`).expect(204);
+    await drain();
+    const members = () => remoteGroup('Support')!.members.map((m: { value: string }) => m.value).sort();
+    const ids = (...us: { username: string }[]) => us.map((u) => remoteUserId(u.username)).sort();
+    expect(members()).to.deep.equal(ids(ada, bob, cy));
+
+    await h.api().patch(`/api/v1/users/${bob.id}`).send({ state: 'suspended' }).expect(200);
+    await drain();
+    expect(members(), 'suspended: out of the remote group').to.deep.equal(ids(ada, cy));
+
+    await h.api().patch(`/api/v1/users/${bob.id}`).send({ state: 'active' }).expect(200);
+    await drain();
+    expect(members(), 'reactivated: back in').to.deep.equal(ids(ada, bob, cy));
+
+    const adaRemoteId = remoteUserId(ada.username);
+    await h.api().delete(`/api/v1/users/${ada.id}`).expect(204);
+    await drain();
+    expect(members(), 'deleted: out of the remote group').to.deep.equal(ids(bob, cy));
+    expect([...scim.users.values()].find((u) => u.id === adaRemoteId)!.active).to.equal(false);
+  });
+
   it('takes over a remote group with the same name', async () => {
     const app = await connected();
     scim.groups.set('g-existing', { id: 'g-existing', displayName: 'Sales', members: [], schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'] });
