@@ -43,6 +43,6 @@ export function sentAttributePaths(mappings: readonly ScimMapping[], excluded: r
 }
 
 /** An equality filter (RFC 7644 §3.4.2.2), the value's quotes and backslashes escaped. */
-export function eqFilter(attribute: 'userName' | 'displayName', value: string): string {
+export function eqFilter(attribute: 'userName' | 'displayName' | 'value', value: string): string {
   return `${attribute} eq "${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 }

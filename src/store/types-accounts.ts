@@ -100,6 +100,8 @@ export interface ProvisioningRepository {
   putLink(link: RemoteUserLink, now: string): Promise<void>;
   deleteLink(appId: string, userId: string): Promise<void>;
   linkedUserIds(appId: string): Promise<string[]>;
+  /** The remote ids of every user linked in this app (the members Gatehouse manages in its groups). */
+  linkedRemoteIds(appId: string): Promise<string[]>;
   findGroupLink(appId: string, groupId: string): Promise<RemoteGroupLink | undefined>;
   putGroupLink(appId: string, groupId: string, remoteId: string, now: string, sent?: RemoteGroupLink['sent']): Promise<void>;
   deleteGroupLink(appId: string, groupId: string): Promise<void>;

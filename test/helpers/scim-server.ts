@@ -24,6 +24,10 @@ export interface ScimServer {
   beforeCreate?: (body: Json) => void;
   /** Answer this status to the next `count` requests (e.g. 503), with Retry-After (seconds or an HTTP-date) when given. */
   fail(status: number, count: number, retryAfter?: number | string): void;
+  /** False: PATCH on /Groups answers 501, as Quip's SCIM service does (the Quip seed). */
+  groupPatch: boolean;
+  /** False: GET /Groups refuses a filter (400), as Quip's does ("GET /Groups does not support sorting or filtering"). */
+  groupFilter: boolean;
   close(): Promise<void>;
 }
 
@@ -84,7 +88,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   }
 
   const server_: ScimServer = {
-    baseUrl: '', token, users, groups, requests,
+    baseUrl: '', token, users, groups, requests, groupPatch: true, groupFilter: true,
     fail(status, count, retryAfter) { faults = { status, count, retryAfter }; },
     close: async () => undefined,
   };
@@ -96,6 +100,14 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
     if (req.method === 'POST' && req.path.endsWith('/Users')) server_.beforeCreate?.(req.body);
+    if (req.method === 'PATCH' && req.path.includes('/Groups') && !server_.groupPatch) {
+      res.status(501).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '501', detail: 'PATCH is not supported for /Groups' });
+      return;
+    }
+    if (req.method === 'GET' && req.path.endsWith('/Groups') && req.query.filter !== undefined && !server_.groupFilter) {
+      res.status(400).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'Filtering is not supported for /Groups' });
+      return;
+    }
     if (faults.count > 0) {
       faults.count -= 1;
       if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));

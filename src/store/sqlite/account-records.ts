@@ -142,6 +142,9 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
     async linkedUserIds(appId) {
       return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
     },
+    async linkedRemoteIds(appId) {
+      return (db.prepare('SELECT remote_id FROM provisioned_users WHERE application_id = ?').all(appId) as { remote_id: string }[]).map((r) => r.remote_id);
+    },
   };
 }
 
