@@ -120,7 +120,7 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
  * §10.2.3) when it asked for a positive wait; otherwise (no header, 0, unparsable) the normal
  * backoff, 2 s doubling, so a rate-limited SP is never hammered again at once.
  */
-export function backoffMs(attempts: number, retryAfterSeconds?: number): number {
+function backoffMs(attempts: number, retryAfterSeconds?: number): number {
   if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
     return Math.min(retryAfterSeconds * 1000, MAX_BACKOFF_MS);
   }
