@@ -112,4 +112,24 @@ describe('Updates to provisioned users (only what changed, cleared values remove
     await drain();
     expect(scim.requests.length).to.equal(before);
   });
+
+  it('over PATCH, switching the role attribute removes the one sent before (RFC 7644 §3.10 path)', async () => {
+    const entry = h.ctx.catalog.get('clickup')!.scim!;
+    const before = entry.updateWith;
+    entry.updateWith = 'patch';
+    try {
+      const { app, group } = await connected('clickup');
+      const ENTERPRISE = entry.role!.schema!;
+      const user = await createUser(h);
+      await join(group.id, user.id);
+      await drain();
+      await h.api().put(`/api/v1/applications/${app.id}/idm`).send({ role: { attribute: 'customRoleId', value: '7' } }).expect(200);
+      await drain();
+      const patch = writesTo(remote(user.username).id).pop()!;
+      expect(patch.body!.Operations).to.deep.include({ op: 'remove', path: `${ENTERPRISE}:customRoleName` });
+      expect(remote(user.username)[ENTERPRISE]).to.deep.equal({ customRoleId: '7' });
+    } finally {
+      entry.updateWith = before;
+    }
+  });
 });
