@@ -89,10 +89,23 @@ export const scimSchema = z.strictObject({
   mappings: z.array(scimMappingSchema).max(100),
   /** How profile changes are sent (RFC 7644 §3.5.1 PUT or §3.5.2 PATCH); some SPs take `active` only by PATCH. */
   updateWith: z.enum(['put', 'patch']).default('put'),
+  /** Whether /Groups takes PATCH (RFC 7644 §3.5.2); false (Quip): membership goes by PUT, the SP-only members read first. */
+  groupPatch: z.boolean().default(true),
+  /** Whether GET /Groups takes a filter (RFC 7644 §3.4.2.2); false (Quip): a group is found by paging through the list. */
+  groupFilter: z.boolean().default(true),
   /** What "delete" means at this SP: many (Quip) only deactivate; `delete` sends DELETE. */
   onDelete: z.enum(['deactivate', 'delete']).default('deactivate'),
   /** A role attribute the SP reads from each user (ClickUp: customRoleName or customRoleId). */
-  role: z.strictObject({ attributes: z.array(z.string().regex(/^[A-Za-z][\w.:-]{0,99}$/)).min(1).max(5), defaultValue: text(100) }).nullable().default(null),
+  role: z.strictObject({
+    attributes: z.array(z.string().regex(/^[A-Za-z][\w.:-]{0,99}$/)).min(1).max(5),
+    defaultValue: text(100),
+    /**
+     * Where the attribute lives in the User resource: the URN of the extension schema that holds
+     * it (RFC 7643 §3: `"<urn>": { "<attribute>": … }`, the URN listed in `schemas`), or null for
+     * the top level of the core User.
+     */
+    schema: z.string().regex(/^urn:[A-Za-z0-9][\w.:-]{0,199}$/, 'must be a schema URN').nullable().default(null),
+  }).nullable().default(null),
   notes: z.array(text(1000)).max(20),
 });
 

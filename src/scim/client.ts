@@ -3,6 +3,8 @@
  * timeout, and failures turned into a small set of reasons a person can act on. Knows nothing of
  * Express or the store; the provisioning service decides what to do with each outcome.
  */
+import { retryAfterSeconds } from './retry-after';
+
 export type ScimFailureReason =
   | 'token_refused' | 'not_found' | 'unreachable' | 'tls' | 'timeout' | 'not_scim' | 'rate_limited' | 'server_error' | 'rejected';
 
@@ -73,8 +75,7 @@ export function createScimClient(options: ScimClientOptions) {
       throw new ScimError('not_found', 'The SCIM service has no Users endpoint at this base URL. Check the base URL.', 404);
     }
     if (response.status === 429) {
-      const retryAfter = Number(response.headers.get('retry-after'));
-      throw new ScimError('rate_limited', 'The SCIM service asked to slow down.', 429, Number.isFinite(retryAfter) ? retryAfter : undefined);
+      throw new ScimError('rate_limited', 'The SCIM service asked to slow down.', 429, retryAfterSeconds(response.headers.get('retry-after')));
     }
     if (response.status >= 500) throw new ScimError('server_error', `The SCIM service failed (${response.status}). ${await detailOf(response)}`.trim(), response.status);
     if (response.status >= 400) throw new ScimError('rejected', `The SCIM service refused the request (${response.status}). ${await detailOf(response)}`.trim(), response.status);

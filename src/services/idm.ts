@@ -5,6 +5,7 @@ import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { ScimError } from '../scim/client';
+import { sameResource } from '../scim/patch';
 import { addressesOf, isPrivateAddress } from '../scim/target';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
@@ -124,12 +125,19 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     activatedAt: before?.activatedAt ?? null,
     updatedAt: ctx.clock.now().toISOString(),
   };
-  await ctx.store.idm.put(connection);
-  // Group management switched on for a live connection: the bound groups sync now. Switched
-  // off, remote groups are left as they are.
-  if (connection.active && connection.groupsEnabled && !before?.groupsEnabled) {
-    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
-  }
+  await ctx.store.transaction(async () => {
+    await ctx.store.idm.put(connection);
+    // Group management switched on for a live connection: the bound groups sync now. Switched
+    // off, remote groups are left as they are.
+    if (connection.active && connection.groupsEnabled && !before?.groupsEnabled) {
+      for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
+    }
+    // What every user is sent with changed (role, mappings): every provisioned user is updated,
+    // in the same transaction (role updates are what the Okta ClickUp guide says is pushed).
+    if (connection.active && before && !sameResource([before.role, before.excludedMappings], [connection.role, connection.excludedMappings])) {
+      await enqueueForApp(ctx, app.id);
+    }
+  });
   await ctx.insights.record(meta, {
     type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
     detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },

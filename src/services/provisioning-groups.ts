@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import type { ScimClient } from '../scim/client';
-import { eqFilter } from '../scim/mapping';
 import type { Application } from '../store';
+import { syncGroup } from './provisioning-group-sync';
 
 /**
  * Group provisioning, when the app's catalog entry supports SCIM groups and the admin enabled
@@ -24,13 +24,28 @@ export async function enqueueGroupEverywhere(ctx: AppContext, groupId: string, a
   for (const appId of ids) await enqueueGroup(ctx, appId, groupId);
 }
 
+/**
+ * A user's groups, with the apps each is bound to, read before a change that affects their
+ * remote membership (a deletion cascades the memberships away), then queued by
+ * `enqueueGroupsOf` inside the change's transaction.
+ */
+export async function groupsOfUser(ctx: AppContext, userId: string): Promise<{ groupId: string; appIds: string[] }[]> {
+  const out: { groupId: string; appIds: string[] }[] = [];
+  for (const group of await ctx.store.groups.listGroupsOfUser(userId)) {
+    out.push({ groupId: group.id, appIds: (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id) });
+  }
+  return out;
+}
+
+export async function enqueueGroupsOf(ctx: AppContext, groups: { groupId: string; appIds: string[] }[]): Promise<void> {
+  for (const { groupId, appIds } of groups) await enqueueGroupEverywhere(ctx, groupId, appIds);
+}
+
 /** After a user is created or linked remotely, the groups they belong to in this app sync again. */
 export async function enqueueGroupsOfUserInApp(ctx: AppContext, appId: string, userId: string): Promise<void> {
   const bound = new Set((await ctx.store.applications.listBoundGroups(appId)).map((g) => g.id));
   for (const group of await ctx.store.groups.listGroupsOfUser(userId)) if (bound.has(group.id)) await enqueueGroup(ctx, appId, group.id);
 }
-
-const CORE_GROUP = 'urn:ietf:params:scim:schemas:core:2.0:Group';
 
 export async function reconcileGroup(ctx: AppContext, app: Application, client: ScimClient, groupId: string) {
   const outcomes: { type: string; outcome: 'success'; detail?: Record<string, unknown> }[] = [];
@@ -38,7 +53,6 @@ export async function reconcileGroup(ctx: AppContext, app: Application, client: 
   if (!connection?.groupsEnabled) return outcomes;
   const group = await ctx.store.groups.findById(groupId);
   const link = await ctx.store.provisioning.findGroupLink(app.id, groupId);
-  const now = ctx.clock.now().toISOString();
   if (!group) {
     if (link) {
       await client.call('DELETE', `/Groups/${encodeURIComponent(link.remoteId)}`);
@@ -53,28 +67,6 @@ export async function reconcileGroup(ctx: AppContext, app: Application, client: 
     if (link) await ctx.store.provisioning.deleteGroupLink(app.id, groupId);
     return outcomes;
   }
-  const members: { value: string }[] = [];
-  for (const member of await ctx.store.groups.listMembers(groupId)) {
-    const userLink = await ctx.store.provisioning.findLink(app.id, member.id);
-    if (userLink?.active) members.push({ value: userLink.remoteId });
-  }
-  const resource = { schemas: [CORE_GROUP], displayName: group.name, members };
-  if (!link) {
-    if (members.length === 0) return outcomes; // empty groups are not created
-    const found = ((await client.call('GET', `/Groups?filter=${encodeURIComponent(eqFilter('displayName', group.name))}`)).json as { Resources?: { id: string }[] })?.Resources?.[0];
-    if (found) {
-      await client.call('PUT', `/Groups/${encodeURIComponent(found.id)}`, resource);
-      await ctx.store.provisioning.putGroupLink(app.id, groupId, found.id, now);
-      outcomes.push({ type: 'group_update_provision', outcome: 'success', detail: { remoteId: found.id, takenOver: true, members: members.length } });
-    } else {
-      const created = await client.call('POST', '/Groups', resource);
-      const remoteId = (created.json as { id?: string })?.id ?? '';
-      await ctx.store.provisioning.putGroupLink(app.id, groupId, remoteId, now);
-      outcomes.push({ type: 'group_create_provision', outcome: 'success', detail: { remoteId, members: members.length } });
-    }
-    return outcomes;
-  }
-  await client.call('PUT', `/Groups/${encodeURIComponent(link.remoteId)}`, resource);
-  outcomes.push({ type: 'group_update_provision', outcome: 'success', detail: { remoteId: link.remoteId, members: members.length } });
+  outcomes.push(...(await syncGroup(ctx, app, client, groupId, group.name, link)));
   return outcomes;
 }

@@ -1,7 +1,8 @@
 import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
 import { ScimError, type ScimClient } from '../scim/client';
-import { eqFilter, toScimUser } from '../scim/mapping';
+import { eqFilter, sentAttributePaths, toScimUser } from '../scim/mapping';
+import { sameResource, userPatch } from '../scim/patch';
 import type { Application, IdmConnection, ProvisioningJob } from '../store';
 import { enqueueGroupsOfUserInApp, GROUP_SUBJECT, reconcileGroup } from './provisioning-groups';
 import { scimClientFor } from './scim-connection';
@@ -48,7 +49,8 @@ type Outcome = { type: string; outcome: 'success' | 'failure'; reason?: string; 
 
 async function reconcile(ctx: AppContext, app: Application, connection: IdmConnection, client: ScimClient, job: ProvisioningJob): Promise<Outcome[]> {
   const scim = ctx.catalog.get(app.catalogId)?.scim;
-  const role = connection.role ?? (scim?.role ? { attribute: scim.role.attributes[0], value: scim.role.defaultValue } : null);
+  const chosen = connection.role ?? (scim?.role ? { attribute: scim.role.attributes[0], value: scim.role.defaultValue } : null);
+  const role = chosen && { ...chosen, schema: scim?.role?.schema ?? null };
   const user = await ctx.store.users.findById(job.userId);
   const wanted = Boolean(user && user.state === 'active' && (await ctx.store.applications.isUserAuthorized(app.id, job.userId)));
   let link = await ctx.store.provisioning.findLink(app.id, job.userId);
@@ -62,10 +64,11 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
     let after409 = false;
     if (!remoteId && wanted) {
       try {
-        const created = await client.call('POST', '/Users', toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role));
+        const posted = toScimUser(user, true, scim?.mappings ?? [], connection.excludedMappings, role);
+        const created = await client.call('POST', '/Users', posted);
         const createdId = (created.json as { id?: string })?.id;
         if (!createdId) throw new ScimError('rejected', 'The SCIM service created the user but returned no id.');
-        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: createdId, active: true }, now());
+        await ctx.store.provisioning.putLink({ appId: app.id, userId: user.id, remoteId: createdId, active: true, sent: posted }, now());
         outcomes.push({ type: 'user_create_provision', outcome: 'success', detail: { remoteId: createdId } });
         return outcomes;
       } catch (error) {
@@ -85,15 +88,18 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   if (!link) return outcomes;
   if (user) {
     const resource = toScimUser(user, wanted, scim?.mappings ?? [], connection.excludedMappings, role);
+    // The SP already has exactly this (what was last sent): nothing is sent twice, no event.
+    if (link.sent && sameResource(link.sent, resource)) return outcomes;
     if (scim?.updateWith === 'patch') {
-      // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes.
-      const { schemas: _schemas, ...value } = resource;
-      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, { schemas: [PATCH_OP], Operations: [{ op: 'replace', value }] });
+      // Some SPs take `active` only by PATCH (RFC 7644 §3.5.2): replace the mapped attributes
+      // and remove the ones cleared since they were last sent.
+      const mapped = sentAttributePaths(scim.mappings, connection.excludedMappings);
+      await client.call('PATCH', `/Users/${encodeURIComponent(link.remoteId)}`, userPatch(resource, link.sent ?? null, mapped, connection.excludedMappings));
     } else {
       // PUT replaces the resource (RFC 7644 §3.5.1): the profile and `active` in one request.
       await client.call('PUT', `/Users/${encodeURIComponent(link.remoteId)}`, resource);
     }
-    await ctx.store.provisioning.putLink({ ...link, active: wanted }, now());
+    await ctx.store.provisioning.putLink({ ...link, active: wanted, sent: resource }, now());
     outcomes.push({ type: wanted ? 'user_update_provision' : 'user_deprovision', outcome: 'success', detail: { remoteId: link.remoteId, active: wanted } });
   } else {
     // Deleted in Gatehouse: deleted remotely where the SP supports it, otherwise deactivated
@@ -109,9 +115,16 @@ async function reconcile(ctx: AppContext, app: Application, connection: IdmConne
   return outcomes;
 }
 
-function backoffMs(job: ProvisioningJob, error: ScimError): number {
-  if (error.retryAfterSeconds !== undefined) return Math.min(error.retryAfterSeconds * 1000, MAX_BACKOFF_MS);
-  return Math.min(2 ** job.attempts * 2000, MAX_BACKOFF_MS);
+/**
+ * The wait before the next attempt: what the SP asked for in Retry-After (RFC 6585 §4, RFC 9110
+ * §10.2.3) when it asked for a positive wait; otherwise (no header, 0, unparsable) the normal
+ * backoff, 2 s doubling, so a rate-limited SP is never hammered again at once.
+ */
+function backoffMs(attempts: number, retryAfterSeconds?: number): number {
+  if (retryAfterSeconds !== undefined && Number.isFinite(retryAfterSeconds) && retryAfterSeconds > 0) {
+    return Math.min(retryAfterSeconds * 1000, MAX_BACKOFF_MS);
+  }
+  return Math.min(2 ** attempts * 2000, MAX_BACKOFF_MS);
 }
 
 /** Run the jobs that are due; returns how many ran. The worker calls this on a timer, tests directly. */
@@ -154,7 +167,7 @@ export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
       });
       const later = ctx.clock.now();
       if (scimError.retryable) {
-        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job, scimError)).toISOString(), scimError.message, later.toISOString());
+        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job.attempts, scimError.retryAfterSeconds)).toISOString(), scimError.message, later.toISOString());
       } else {
         await ctx.store.provisioning.complete(job, 'failed', scimError.message, later.toISOString());
       }

@@ -6,6 +6,7 @@ import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { User } from '../store';
 import { enqueueForUser } from './provisioning';
+import { enqueueGroupsOf, groupsOfUser } from './provisioning-groups';
 import { parseInput, xmlText } from './validation';
 
 /**
@@ -84,6 +85,8 @@ export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string,
     const changed = Object.keys(changes).filter((k) => before[k as keyof User] !== after[k as keyof User]);
     await ctx.insights.record(meta, { type: 'user_update', outcome: 'success', target: userTarget(after), detail: { changed } });
     if (changed.length > 0) await enqueueForUser(ctx, id);
+    // Suspended or reactivated: the remote groups they are in drop or list them again.
+    if (changed.includes('state')) await enqueueGroupsOf(ctx, await groupsOfUser(ctx, id));
     return after;
   });
 }
@@ -93,11 +96,14 @@ export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string)
   if (user.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
     throw conflict('users.last_admin', 'This is the last admin and cannot be deleted.');
   }
+  // Read before the delete: it cascades the memberships away, and their remote groups must drop the user.
+  const groups = await groupsOfUser(ctx, id);
   await ctx.store.transaction(async () => {
     await ctx.store.users.delete(id);
     await ctx.insights.record(meta, { type: 'user_delete', outcome: 'success', target: userTarget(user) });
     // Linked remote accounts are deactivated by the jobs (the links outlive the user).
     await enqueueForUser(ctx, id);
+    await enqueueGroupsOf(ctx, groups);
   });
 }
 

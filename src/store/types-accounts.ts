@@ -78,6 +78,14 @@ export interface RemoteUserLink {
   userId: string;
   remoteId: string;
   active: boolean;
+  /** The User resource as last sent (to skip writes that change nothing); null or absent: unknown. */
+  sent?: Record<string, unknown> | null;
+}
+
+/** A group's remote counterpart, with what was last sent: its name and the members Gatehouse manages. */
+export interface RemoteGroupLink {
+  remoteId: string;
+  sent: { displayName: string; members: string[] } | null;
 }
 
 export interface ProvisioningRepository {
@@ -92,8 +100,10 @@ export interface ProvisioningRepository {
   putLink(link: RemoteUserLink, now: string): Promise<void>;
   deleteLink(appId: string, userId: string): Promise<void>;
   linkedUserIds(appId: string): Promise<string[]>;
-  findGroupLink(appId: string, groupId: string): Promise<{ remoteId: string } | undefined>;
-  putGroupLink(appId: string, groupId: string, remoteId: string, now: string): Promise<void>;
+  /** The remote ids of every user linked in this app (the members Gatehouse manages in its groups). */
+  linkedRemoteIds(appId: string): Promise<string[]>;
+  findGroupLink(appId: string, groupId: string): Promise<RemoteGroupLink | undefined>;
+  putGroupLink(appId: string, groupId: string, remoteId: string, now: string, sent?: RemoteGroupLink['sent']): Promise<void>;
   deleteGroupLink(appId: string, groupId: string): Promise<void>;
 }
 

@@ -22,8 +22,12 @@ export interface ScimServer {
   requests: { method: string; path: string; body?: Json }[];
   /** Called just before a POST /Users is handled, to stage races (the account appears meanwhile). */
   beforeCreate?: (body: Json) => void;
-  /** Answer this status to the next `count` requests (e.g. 503). */
-  fail(status: number, count: number, retryAfterSeconds?: number): void;
+  /** Answer this status to the next `count` requests (e.g. 503), with Retry-After (seconds or an HTTP-date) when given. */
+  fail(status: number, count: number, retryAfter?: number | string): void;
+  /** False: PATCH on /Groups answers 501, as Quip's SCIM service does (the Quip seed). */
+  groupPatch: boolean;
+  /** False: GET /Groups refuses a filter (400), as Quip's does ("GET /Groups does not support sorting or filtering"). */
+  groupFilter: boolean;
   close(): Promise<void>;
 }
 
@@ -36,7 +40,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   const users = new Map<string, Json>();
   const groups = new Map<string, Json>();
   const requests: { method: string; path: string; body?: Json }[] = [];
-  let faults: { status: number; count: number; retryAfter?: number } = { status: 0, count: 0 };
+  let faults: { status: number; count: number; retryAfter?: number | string } = { status: 0, count: 0 };
 
   const store = (mapOf: () => Map<string, Json>, kind: 'User' | 'Group') => ({
     ingress: (resource: any, data: Json) => {
@@ -72,14 +76,20 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
   if (!declared) {
     const u = store(() => current!.users, 'User');
     const g = store(() => current!.groups, 'Group');
-    SCIMMY.Resources.declare(SCIMMY.Resources.User).ingress(u.ingress).egress(u.egress).degress(u.degress);
+    // The enterprise extension (RFC 7643 §4.3), with the custom role attributes ClickUp reads
+    // (the ClickUp seed's "Enterprise" model), so role values are stored where they are sent.
+    SCIMMY.Schemas.EnterpriseUser.extend([
+      new SCIMMY.Types.Attribute('string', 'customRoleName'), new SCIMMY.Types.Attribute('string', 'customRoleId'),
+    ]);
+    SCIMMY.Resources.declare(SCIMMY.Resources.User.extend(SCIMMY.Schemas.EnterpriseUser, false))
+      .ingress(u.ingress).egress(u.egress).degress(u.degress);
     SCIMMY.Resources.declare(SCIMMY.Resources.Group).ingress(g.ingress).egress(g.egress).degress(g.degress);
     declared = true;
   }
 
   const server_: ScimServer = {
-    baseUrl: '', token, users, groups, requests,
-    fail(status, count, retryAfterSeconds) { faults = { status, count, retryAfter: retryAfterSeconds }; },
+    baseUrl: '', token, users, groups, requests, groupPatch: true, groupFilter: true,
+    fail(status, count, retryAfter) { faults = { status, count, retryAfter }; },
     close: async () => undefined,
   };
   const app = express();
@@ -90,6 +100,14 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
     if (req.method === 'POST' && req.path.endsWith('/Users')) server_.beforeCreate?.(req.body);
+    if (req.method === 'PATCH' && req.path.includes('/Groups') && !server_.groupPatch) {
+      res.status(501).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '501', detail: 'PATCH is not supported for /Groups' });
+      return;
+    }
+    if (req.method === 'GET' && req.path.endsWith('/Groups') && req.query.filter !== undefined && !server_.groupFilter) {
+      res.status(400).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'Filtering is not supported for /Groups' });
+      return;
+    }
     if (faults.count > 0) {
       faults.count -= 1;
       if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));

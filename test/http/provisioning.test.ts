@@ -99,15 +99,25 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     const user = await createUser(h);
     await join(group.id, user.id);
     await drain();
+    // RFC 7643 §3: an extension attribute lives under its schema URN, listed in `schemas`; the
+    // catalog entry says which URN (role.schema), and the SP stores it there.
     const created = scim.requests.find((r) => r.method === 'POST' && r.path.endsWith('/Users'))!;
-    expect(created.body).to.include({ customRoleName: 'member', userName: user.username });
+    const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+    expect(h.ctx.catalog.get('clickup')!.scim!.role!.schema).to.equal(ENTERPRISE);
+    expect(created.body).to.include({ userName: user.username });
+    expect(created.body).to.not.have.property('customRoleName');
+    expect(created.body!.schemas).to.include(ENTERPRISE);
+    expect(created.body![ENTERPRISE]).to.deep.equal({ customRoleName: 'member' });
+    const stored = () => JSON.parse(JSON.stringify([...scim.users.values()].find((u) => u.userName === user.username)!));
+    expect(stored()[ENTERPRISE]).to.deep.equal({ customRoleName: 'member' });
     const wrong = await h.api().put(idm).send({ role: { attribute: 'clickupRole', value: 'admin' } }).expect(422);
     expect(wrong.body.message).to.contain('customRoleName or customRoleId');
     await h.api().put(idm).send({ role: { attribute: 'customRoleId', value: '4' } }).expect(200);
     await h.api().patch(`/api/v1/users/${user.id}`).send({ title: 'Lead' }).expect(200);
     await drain();
     const updated = scim.requests.filter((r) => r.method === 'PUT' && r.path.includes('/Users/')).pop()!;
-    expect(updated.body).to.include({ customRoleId: '4' });
+    expect(updated.body![ENTERPRISE]).to.deep.equal({ customRoleId: '4' });
+    expect(stored()[ENTERPRISE]).to.deep.equal({ customRoleId: '4' });
   });
 
   it('links on 409 when the account appears between the look-up and the create (idempotent)', async () => {
@@ -195,6 +205,36 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
     h.clock.advance(61);
     await runDueJobs(h.ctx);
     expect(remote(user.username)).to.have.length(1);
+  });
+
+  it('falls back to the normal backoff (2 s doubling) when a 429 has no Retry-After', async () => {
+    const { app, group } = await connectedApp();
+    const user = await createUser(h);
+    scim.fail(429, 2); // no Retry-After header
+    await join(group.id, user.id);
+    await runDueJobs(h.ctx);
+    const wait = async () => {
+      const [job] = await h.ctx.store.provisioning.list(app.id, 1);
+      return new Date(job.nextAttemptAt).getTime() - h.clock.now().getTime();
+    };
+    expect(await wait()).to.equal(2000);
+    expect(await runDueJobs(h.ctx), 'not retried at once').to.equal(0);
+    h.clock.advance(2);
+    await runDueJobs(h.ctx);
+    expect(await wait()).to.equal(4000);
+    h.clock.advance(4);
+    await runDueJobs(h.ctx);
+    expect(remote(user.username)).to.have.length(1);
+  });
+
+  it('honours a Retry-After given as an HTTP-date (RFC 9110 §10.2.3)', async () => {
+    const { app, group } = await connectedApp();
+    const user = await createUser(h);
+    scim.fail(429, 1, new Date(Date.now() + 120_000).toUTCString());
+    await join(group.id, user.id);
+    await runDueJobs(h.ctx);
+    const [job] = await h.ctx.store.provisioning.list(app.id, 1);
+    expect(new Date(job.nextAttemptAt).getTime() - h.clock.now().getTime()).to.be.within(115_000, 121_000);
   });
 
   it('records a 4xx that will not change as failed, with the SP’s message, and does not retry it', async () => {

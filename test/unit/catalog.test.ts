@@ -41,7 +41,7 @@ describe('The application catalog (catalog/<id>/)', () => {
       for (const p of entry.placeholders) expect(entry.readme, `README names ${p.name}`).to.contain(p.name);
       expect(svgProblem(entry.logoSvg)).to.equal(undefined);
       // Every doubt that names fields names real ones.
-      for (const u of entry.provenance.unverified) for (const f of u.fields) expect(f).to.match(/^(saml(\.\w+)?|scim)$/);
+      for (const u of entry.provenance.unverified) for (const f of u.fields) expect(f).to.match(/^(saml(\.\w+)?|scim(\.\w+)*)$/);
     });
   }
 

@@ -113,30 +113,37 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
       return (db.prepare('SELECT * FROM provisioning_jobs WHERE application_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit) as Row[]).map(toJob);
     },
     async findLink(appId, userId) {
-      const r = db.prepare('SELECT remote_id, active FROM provisioned_users WHERE application_id = ? AND user_id = ?').get(appId, userId) as { remote_id: string; active: number } | undefined;
-      return r && { appId, userId, remoteId: r.remote_id, active: r.active === 1 };
+      const r = db.prepare('SELECT remote_id, active, sent_json FROM provisioned_users WHERE application_id = ? AND user_id = ?')
+        .get(appId, userId) as { remote_id: string; active: number; sent_json: string | null } | undefined;
+      return r && { appId, userId, remoteId: r.remote_id, active: r.active === 1, sent: r.sent_json ? JSON.parse(r.sent_json) : null };
     },
     async putLink(link, now) {
-      db.prepare(`INSERT INTO provisioned_users (application_id, user_id, remote_id, active, updated_at) VALUES (?, ?, ?, ?, ?)
-        ON CONFLICT(application_id, user_id) DO UPDATE SET remote_id = excluded.remote_id, active = excluded.active, updated_at = excluded.updated_at`)
-        .run(link.appId, link.userId, link.remoteId, link.active ? 1 : 0, now);
+      db.prepare(`INSERT INTO provisioned_users (application_id, user_id, remote_id, active, updated_at, sent_json) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT(application_id, user_id) DO UPDATE SET remote_id = excluded.remote_id, active = excluded.active,
+          updated_at = excluded.updated_at, sent_json = excluded.sent_json`)
+        .run(link.appId, link.userId, link.remoteId, link.active ? 1 : 0, now, link.sent ? JSON.stringify(link.sent) : null);
     },
     async deleteLink(appId, userId) {
       db.prepare('DELETE FROM provisioned_users WHERE application_id = ? AND user_id = ?').run(appId, userId);
     },
     async findGroupLink(appId, groupId) {
-      const r = db.prepare('SELECT remote_id FROM provisioned_groups WHERE application_id = ? AND group_id = ?').get(appId, groupId) as { remote_id: string } | undefined;
-      return r && { remoteId: r.remote_id };
+      const r = db.prepare('SELECT remote_id, sent_json FROM provisioned_groups WHERE application_id = ? AND group_id = ?')
+        .get(appId, groupId) as { remote_id: string; sent_json: string | null } | undefined;
+      return r && { remoteId: r.remote_id, sent: r.sent_json ? JSON.parse(r.sent_json) : null };
     },
-    async putGroupLink(appId, groupId, remoteId, now) {
-      db.prepare(`INSERT INTO provisioned_groups (application_id, group_id, remote_id, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT(application_id, group_id) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at`).run(appId, groupId, remoteId, now);
+    async putGroupLink(appId, groupId, remoteId, now, sent) {
+      db.prepare(`INSERT INTO provisioned_groups (application_id, group_id, remote_id, updated_at, sent_json) VALUES (?, ?, ?, ?, ?)
+        ON CONFLICT(application_id, group_id) DO UPDATE SET remote_id = excluded.remote_id, updated_at = excluded.updated_at,
+          sent_json = excluded.sent_json`).run(appId, groupId, remoteId, now, sent ? JSON.stringify(sent) : null);
     },
     async deleteGroupLink(appId, groupId) {
       db.prepare('DELETE FROM provisioned_groups WHERE application_id = ? AND group_id = ?').run(appId, groupId);
     },
     async linkedUserIds(appId) {
       return (db.prepare('SELECT user_id FROM provisioned_users WHERE application_id = ?').all(appId) as { user_id: string }[]).map((r) => r.user_id);
+    },
+    async linkedRemoteIds(appId) {
+      return (db.prepare('SELECT remote_id FROM provisioned_users WHERE application_id = ?').all(appId) as { remote_id: string }[]).map((r) => r.remote_id);
     },
   };
 }

@@ -230,6 +230,15 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     name: 'role attribute sent with provisioned users',
     sql: `ALTER TABLE application_idm ADD COLUMN role_json TEXT CHECK (role_json IS NULL OR json_valid(role_json));`,
   },
+  {
+    version: 12,
+    name: 'what was last sent to each remote SCIM user and group',
+    // NULL: not known (linked by look-up, import or before this version); the next sync writes.
+    sql: `
+      ALTER TABLE provisioned_users ADD COLUMN sent_json TEXT CHECK (sent_json IS NULL OR json_valid(sent_json));
+      ALTER TABLE provisioned_groups ADD COLUMN sent_json TEXT CHECK (sent_json IS NULL OR json_valid(sent_json));
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
