@@ -5,10 +5,11 @@ import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { ScimError } from '../scim/client';
-import { addressesOf, isPrivateAddress } from '../scim/target';
+import { checkTarget, OutboundError } from '../net/outbound-guard';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
+import { outboundGuardFor } from './outbound';
 import { idmTokenAad, scimClientFor } from './scim-connection';
 import { enqueueGroup } from './provisioning-groups';
 import { appTarget, getApplication } from './applications';
@@ -64,17 +65,19 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
   };
 }
 
-/** SSRF guard (see scim/target.ts): refuse a base URL that reaches the server's own network. */
+/**
+ * SSRF guard (src/net/outbound-guard.ts): refuse a base URL that reaches the server's own network
+ * when it is saved, with a clear message. Every later connect is checked again.
+ */
 async function assertReachableTarget(ctx: AppContext, url: string): Promise<void> {
-  if (ctx.config.scimAllowPrivateTargets) return;
-  let addresses: string[];
   try {
-    addresses = await addressesOf(url);
-  } catch {
+    await checkTarget(outboundGuardFor(ctx), url);
+  } catch (error) {
+    if (!(error instanceof OutboundError)) throw error;
+    if (error.kind === 'private_target') {
+      throw unprocessable('idm.base_url_private', `The base URL points at a loopback or private network address, which Gatehouse does not call: ${error.message}`);
+    }
     throw unprocessable('idm.base_url_unresolved', `The host of the base URL (${new URL(url).hostname}) could not be resolved.`);
-  }
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
-    throw unprocessable('idm.base_url_private', 'The base URL points at a loopback or private network address, which Gatehouse does not call (set SCIM_ALLOW_PRIVATE_TARGETS for an on-premises SCIM service).');
   }
 }
 

@@ -115,6 +115,21 @@ describe('Identity Management connection (SCIM) per application', () => {
     }
   });
 
+  it('refuses IPv6 literals that embed a loopback, private or link-local IPv4 address (SSRF, issue 9 #8)', async () => {
+    const guarded = await startGatehouse({ SCIM_ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      const app = (await guarded.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-ssrf-v6', placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+      for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:169.254.169.254]', '[64:ff9b::7f00:1]', '[::127.0.0.1]', '[2002:7f00:1::]', '[0:0:0:0:0:ffff:a00:5]', '[fec0::1]']) {
+        const res = await guarded.api().put(`/api/v1/applications/${app.id}/idm`).send({ baseUrl: `https://${host}/scim/v2`, token: scim.token });
+        expect(res.status, host).to.equal(422);
+        expect(res.body.code, host).to.equal('idm.base_url_private');
+      }
+      expect(await guarded.ctx.store.idm.find(app.id)).to.equal(undefined);
+    } finally {
+      await guarded.close();
+    }
+  });
+
   it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
     const custom = (await h.api().post('/api/v1/applications').send({
       catalogId: 'custom-saml', displayLabel: 'Wiki', slug: 'wiki-no-scim', sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
