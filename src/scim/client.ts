@@ -1,15 +1,16 @@
 import { OutboundError, type OutboundGuard } from '../net/outbound-guard';
 import { outboundRequest, type OutboundResponse } from '../net/outbound-request';
+import { answerProblems, scimListResponse, scimResource } from './answers';
 
 /**
  * An outbound SCIM 2.0 client (RFC 7644) for one service provider: bearer token, JSON, a hard
- * timeout, the SSRF guard at connect time (src/net), and failures turned into a small set of
- * reasons a person can act on. Knows nothing of Express or the store; the provisioning service
+ * timeout, the SSRF guard at connect time (src/net), answers capped in size and checked in shape
+ * (answers.ts), and failures turned into a small set of reasons a person can act on. Knows nothing of Express or the store; the provisioning service
  * decides what to do with each outcome.
  */
 export type ScimFailureReason =
   | 'token_refused' | 'not_found' | 'unreachable' | 'tls' | 'timeout' | 'not_scim' | 'rate_limited' | 'server_error' | 'rejected'
-  | 'target_refused';
+  | 'target_refused' | 'too_large';
 
 export class ScimError extends Error {
   constructor(readonly reason: ScimFailureReason, message: string, readonly status?: number, readonly retryAfterSeconds?: number) {
@@ -29,10 +30,17 @@ export interface ScimClientOptions {
   timeoutMs?: number;
   /** Which addresses may be called (every connect is checked, see src/net/outbound-guard.ts). */
   guard: OutboundGuard;
+  /** The largest answer read (default MAX_ANSWER_BYTES); a larger one fails the call. */
+  maxAnswerBytes?: number;
 }
 
 const SCIM_JSON = 'application/scim+json';
-const NO_CAP = Number.MAX_SAFE_INTEGER;
+/**
+ * No SCIM answer Gatehouse asks for comes near this (a page is at most 100 users): a larger one is
+ * a broken or hostile service, cut off while it streams instead of read whole (README, Identity
+ * Management).
+ */
+export const MAX_ANSWER_BYTES = 5 * 1024 * 1024;
 
 function networkFailure(error: unknown): ScimError {
   const failure = error instanceof OutboundError ? error : new OutboundError('network', String(error));
@@ -40,6 +48,7 @@ function networkFailure(error: unknown): ScimError {
     case 'timeout': return new ScimError('timeout', 'The SCIM service did not answer in time.');
     case 'tls': return new ScimError('tls', `The SCIM service's TLS certificate was not accepted (${failure.code ?? 'TLS'}).`);
     case 'private_target': return new ScimError('target_refused', `Gatehouse did not connect to the SCIM service: ${failure.message}`);
+    case 'too_large': return new ScimError('too_large', `The SCIM service's answer was not used: ${failure.message} Check the base URL.`);
     default: return new ScimError('unreachable', `The SCIM service could not be reached${failure.code ? ` (${failure.code})` : ''}. Check the base URL.`);
   }
 }
@@ -58,6 +67,22 @@ function detailOf(response: OutboundResponse): string {
   }
 }
 
+/**
+ * Every answer has the shape its request promises (RFC 7644 §3.4.2 lists for a query of a
+ * resource type, §3.3/§3.5 a resource with its id otherwise), or the call fails as not_scim.
+ */
+function checkShape(method: string, path: string, json: unknown, status: number): void {
+  const endpoint = path.split('?')[0];
+  const isList = method === 'GET' && /^\/[A-Za-z]+$/.test(endpoint);
+  const problems = answerProblems(isList ? scimListResponse : scimResource, json);
+  if (problems) throw unusableAnswer(`${method} ${endpoint}`, `${isList ? 'not a SCIM list' : 'not a SCIM resource'}: ${problems}`, status);
+}
+
+/** The refusal of an answer whose shape is wrong; `problems` names the fields. */
+export function unusableAnswer(request: string, problems: string, status?: number): ScimError {
+  return new ScimError('not_scim', `The SCIM service answered ${request} with data Gatehouse cannot use (${problems}).`, status);
+}
+
 export function createScimClient(options: ScimClientOptions) {
   const base = options.baseUrl.replace(/\/+$/, '');
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -69,7 +94,7 @@ export function createScimClient(options: ScimClientOptions) {
         method,
         headers: { Authorization: `Bearer ${options.token}`, Accept: SCIM_JSON, ...(body === undefined ? {} : { 'Content-Type': SCIM_JSON }) },
         body: body === undefined ? undefined : JSON.stringify(body),
-        timeoutMs, maxBodyBytes: NO_CAP, guard: options.guard,
+        timeoutMs, maxBodyBytes: options.maxAnswerBytes ?? MAX_ANSWER_BYTES, guard: options.guard,
       });
     } catch (error) {
       throw networkFailure(error);
@@ -90,12 +115,15 @@ export function createScimClient(options: ScimClientOptions) {
     }
     if (response.status >= 500) throw new ScimError('server_error', `The SCIM service failed (${response.status}). ${detailOf(response)}`.trim(), response.status);
     if (response.status >= 400) throw new ScimError('rejected', `The SCIM service refused the request (${response.status}). ${detailOf(response)}`.trim(), response.status);
-    if (response.status === 204) return { status: 204, json: undefined };
+    if (response.status === 204 || method === 'DELETE') return { status: response.status, json: undefined };
+    let json: unknown;
     try {
-      return { status: response.status, json: jsonOf(response) };
+      json = jsonOf(response);
     } catch {
       throw new ScimError('not_scim', 'The base URL answered, but not with SCIM JSON. Check the base URL.', response.status);
     }
+    checkShape(method, path, json, response.status);
+    return { status: response.status, json };
   }
 
   return {

@@ -22,6 +22,11 @@ export interface ScimServer {
   requests: { method: string; path: string; body?: Json }[];
   /** Called just before a POST /Users is handled, to stage races (the account appears meanwhile). */
   beforeCreate?: (body: Json) => void;
+  /**
+   * A broken or hostile SP: called for every request before SCIMMY; when it answers (and returns
+   * true), SCIMMY does not. Used for answers of the wrong shape or size.
+   */
+  override?: (req: express.Request, res: express.Response) => boolean;
   /** Answer this status to the next `count` requests (e.g. 503). */
   fail(status: number, count: number, retryAfterSeconds?: number): void;
   close(): Promise<void>;
@@ -90,6 +95,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
     if (req.method === 'POST' && req.path.endsWith('/Users')) server_.beforeCreate?.(req.body);
+    if (server_.override?.(req, res)) return;
     if (faults.count > 0) {
       faults.count -= 1;
       if (faults.retryAfter !== undefined) res.setHeader('Retry-After', String(faults.retryAfter));
