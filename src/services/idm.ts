@@ -23,7 +23,14 @@ import { parseInput } from './validation';
  */
 const configureSchema = z.strictObject({
   baseUrl: z.string().trim().min(1, 'is required').max(2048).optional(),
-  token: z.string().trim().min(8, 'must be the token the application gave you').max(4096).optional(),
+  /**
+   * Sent as `Authorization: Bearer <token>`: a bearer token is visible ASCII without spaces
+   * (RFC 6750 §2.1 b64token is a subset), so line breaks, NUL, tabs, C1 controls, DEL, U+2028 and
+   * anything else a header cannot carry as typed are refused, never stored. Only surrounding
+   * spaces from a paste are dropped.
+   */
+  token: z.string().overwrite((value) => value.replace(/^ +| +$/g, '')).min(8, 'must be the token the application gave you').max(4096)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable characters only (no spaces, line breaks, tabs or control characters); copy it again from the application').optional(),
   groupsEnabled: z.boolean().optional(),
   /** Optional catalog mappings not to send (the monday.com seed's "exclude user attributes"). */
   excludedMappings: z.array(z.string().max(200)).max(50).optional(),

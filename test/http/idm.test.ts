@@ -130,6 +130,24 @@ describe('Identity Management connection (SCIM) per application', () => {
     }
   });
 
+  it('refuses tokens with control characters or characters an HTTP header cannot carry (422 naming the field), through the API and the portal', async () => {
+    const app = await mondayApp('monday-token-controls');
+    for (const token of ['abcd1234\r\nX-Injected: yes', 'abcd1234\n5678', 'abcd\u00001234', 'abcd1234\u2028', 'abcd1234\u2029', 'abcd\u007f1234', 'abcd\u00851234', 'abcd\t1234', 'abcd 1234', 'abcd1234é']) {
+      const res = await h.api().put(idm(app.id)).send({ baseUrl: scim.baseUrl, token });
+      expect(res.status, JSON.stringify(token)).to.equal(422);
+      expect(res.body.code).to.equal('request.invalid');
+      expect(res.body.message).to.match(/token: .*printable/);
+    }
+    expect(await h.ctx.store.idm.find(app.id)).to.equal(undefined);
+
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const tab = await agent.get(`/admin/applications/${app.id}?tab=idm`).expect(200);
+    const refused = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'abcd1234\r\nX-Injected: yes' }).expect(422);
+    expect(refused.text).to.match(/token: .*printable/);
+    expect(await h.ctx.store.idm.find(app.id)).to.equal(undefined);
+  });
+
   it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
     const custom = (await h.api().post('/api/v1/applications').send({
       catalogId: 'custom-saml', displayLabel: 'Wiki', slug: 'wiki-no-scim', sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
