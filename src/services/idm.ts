@@ -96,9 +96,8 @@ function checkBaseUrl(ctx: AppContext, url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Save the base URL, token and group setting; the token can change only while the connection is off. */
-export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
-  const app = await getApplication(ctx, appId);
+/** The connection this input asks for, with every rule checked (the SSRF guard too); nothing is stored. */
+async function candidateConnection(ctx: AppContext, app: Application, input: unknown) {
   const scim = catalogScim(ctx, app);
   if (!scim?.users) throw unprocessable('idm.not_supported', `${app.displayLabel} has no Identity Management (SCIM) integration in the catalog.`);
   const data = parseInput(configureSchema, input);
@@ -134,17 +133,68 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     activatedAt: before?.activatedAt ?? null,
     updatedAt: ctx.clock.now().toISOString(),
   };
+  return { data, before, connection };
+}
+
+type Candidate = Awaited<ReturnType<typeof candidateConnection>>;
+
+const configuredEvent = (app: Application, { data, before, connection }: Candidate) => ({
+  type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success' as const, target: appTarget(app), appId: app.id,
+  detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },
+});
+
+/** Save the base URL, token and group setting; the token can change only while the connection is off. */
+export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  const candidate = await candidateConnection(ctx, app, input);
+  const { before, connection } = candidate;
   await ctx.store.idm.put(connection);
   // Group management switched on for a live connection: the bound groups sync now. Switched
   // off, remote groups are left as they are.
   if (connection.active && connection.groupsEnabled && !before?.groupsEnabled) {
     for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
   }
-  await ctx.insights.record(meta, {
-    type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
-    detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },
-  });
+  await ctx.insights.record(meta, configuredEvent(app, candidate));
   return idmView(ctx, app);
+}
+
+async function activationRefused(ctx: AppContext, meta: RequestMeta, app: Application, reason: string, status: number | null): Promise<void> {
+  await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason, target: appTarget(app), appId: app.id, detail: { status } });
+}
+
+/**
+ * The Okta ClickUp guide: "SSO is required to use SCIM". Users pushed to an app they cannot sign
+ * in to would be stranded, so a connection is activated only while the app's SSO is active.
+ */
+async function assertSsoActive(ctx: AppContext, meta: RequestMeta, app: Application): Promise<void> {
+  if (app.ssoActive) return;
+  await activationRefused(ctx, meta, app, 'idm.sso_inactive', null);
+  throw conflict('idm.sso_inactive', `Activate SSO for ${app.displayLabel} first: Identity Management (SCIM) needs the application's SSO to be active.`);
+}
+
+/** The SCIM service must accept this connection's token at its base URL (nothing is stored). */
+async function verifyConnection(ctx: AppContext, meta: RequestMeta, app: Application, connection: IdmConnection): Promise<void> {
+  await assertReachableTarget(ctx, connection.baseUrl);
+  try {
+    await scimClientFor(ctx, connection).verify();
+  } catch (error) {
+    const reason = error instanceof ScimError ? error.reason : 'unreachable';
+    await activationRefused(ctx, meta, app, `idm.${reason}`, error instanceof ScimError ? error.status ?? null : null);
+    throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Store the verified connection as active and start the first push, in one transaction. */
+async function commitActivation(ctx: AppContext, meta: RequestMeta, app: Application, connection: IdmConnection, alsoSaved?: Candidate): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  await ctx.store.transaction(async () => {
+    await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
+    if (alsoSaved) await ctx.insights.record(meta, configuredEvent(app, alsoSaved));
+    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
+    // The first push: every member of the app's groups, then the groups themselves.
+    await enqueueForApp(ctx, app.id);
+    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
+  });
 }
 
 /** Activate: the SCIM service must accept the token at this base URL before the connection is on. */
@@ -152,23 +202,22 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
   const app = await getApplication(ctx, appId);
   const connection = await ctx.store.idm.find(app.id);
   if (!connection) throw unprocessable('idm.not_configured', 'Enter the base URL and token first.');
-  await assertReachableTarget(ctx, connection.baseUrl);
-  try {
-    await scimClientFor(ctx, connection).verify();
-  } catch (error) {
-    const reason = error instanceof ScimError ? error.reason : 'unreachable';
-    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason: `idm.${reason}`, target: appTarget(app), appId: app.id,
-      detail: { status: error instanceof ScimError ? error.status ?? null : null } });
-    throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const now = ctx.clock.now().toISOString();
-  await ctx.store.transaction(async () => {
-    await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
-    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
-    // The first push: every member of the app's groups, then the groups themselves.
-    await enqueueForApp(ctx, app.id);
-    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
-  });
+  await assertSsoActive(ctx, meta, app);
+  await verifyConnection(ctx, meta, app, connection);
+  await commitActivation(ctx, meta, app, connection);
+  return idmView(ctx, app);
+}
+
+/**
+ * The portal's Activate button: the settings typed are verified as a candidate first, then saved
+ * and activated together; a refused activation stores nothing (the previous token stays).
+ */
+export async function saveAndActivateIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  await assertSsoActive(ctx, meta, app);
+  const candidate = await candidateConnection(ctx, app, input);
+  await verifyConnection(ctx, meta, app, candidate.connection);
+  await commitActivation(ctx, meta, app, candidate.connection, candidate);
   return idmView(ctx, app);
 }
 
