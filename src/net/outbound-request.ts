@@ -74,7 +74,9 @@ export function outboundRequest(target: string, options: OutboundRequestOptions)
       });
       response.on('end', () => finish(undefined, { status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
       response.on('error', finish);
-      response.on('aborted', () => finish(Object.assign(new Error('The answer was cut off.'), { code: 'ECONNRESET' })));
+      response.on('close', () => {
+        if (!response.complete) finish(Object.assign(new Error('The answer was cut off.'), { code: 'ECONNRESET' }));
+      });
     });
     timer = setTimeout(() => finish(new OutboundError('timeout', 'The service did not answer in time.')), options.timeoutMs);
     request.on('error', finish);

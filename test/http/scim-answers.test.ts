@@ -62,6 +62,20 @@ describe('Answers from SCIM services: size cap and shape', () => {
     expect(written, 'the 64 MB body was not read whole').to.be.below(64 * 1024 * 1024);
   });
 
+  it('does not follow a redirect (the token would travel elsewhere), and says so', async () => {
+    const { app } = await connected(false);
+    const seen = scim.requests.length;
+    scim.override = (req, res) => {
+      if (!req.path.startsWith('/scim/v2/Users')) return false;
+      res.redirect(302, '/scim/v2/elsewhere/Users');
+      return true;
+    };
+    const res = await h.api().post(`${idm(app.id)}/activate`).expect(422);
+    expect(res.body.code).to.equal('idm.rejected');
+    expect(res.body.message).to.contain('redirect (302)');
+    expect(scim.requests.slice(seen).map((r) => r.path).filter((p) => p.includes('elsewhere'))).to.deep.equal([]);
+  });
+
   const user = { id: 'u1', userName: 'ada', active: true, emails: [{ value: 'ada@remote.example', primary: true }] };
   const wrongLists: [string, unknown, RegExp][] = [
     ['totalResults is a string', { schemas: [LIST], totalResults: '1', Resources: [user] }, /totalResults/],

@@ -44,7 +44,12 @@ describe('Outbound calls: the SSRF guard (src/net)', () => {
     let port: number;
     let hits = 0;
     before(async () => {
-      server = http.createServer((_req, res) => { hits += 1; res.end('{}'); });
+      server = http.createServer((req, res) => {
+        hits += 1;
+        if (req.url === '/declared') return res.end('x'.repeat(4096)); // with Content-Length
+        if (req.url === '/streamed') { res.write('x'.repeat(1000)); res.write('x'.repeat(1000)); return res.end(); } // chunked
+        res.end('{}');
+      });
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
       port = (server.address() as AddressInfo).port;
     });
@@ -76,11 +81,22 @@ describe('Outbound calls: the SSRF guard (src/net)', () => {
       expect(hits).to.equal(0);
     });
 
+    it('cuts off an answer larger than the cap, declared or streamed', async () => {
+      const guard: OutboundGuard = { allowPrivate: true, resolve: async () => ['127.0.0.1'] };
+      for (const path of ['/declared', '/streamed']) {
+        const refused = await outboundRequest(`http://127.0.0.1:${port}${path}`, options(guard)).then(() => undefined, (error: unknown) => error);
+        expect(refused, path).to.include({ kind: 'too_large' });
+        expect((refused as Error).message).to.contain('larger than');
+      }
+    });
+
     it('connects when private targets are allowed, to the address the resolver gave', async () => {
       const guard: OutboundGuard = { allowPrivate: true, resolve: async () => ['127.0.0.1'] };
+      const before = hits;
       const answer = await outboundRequest(`http://scim.onprem.test:${port}/`, options(guard));
       expect(answer.status).to.equal(200);
-      expect(hits).to.equal(1);
+      expect(answer.body.toString()).to.equal('{}');
+      expect(hits).to.equal(before + 1);
     });
   });
 });
