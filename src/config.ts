@@ -60,7 +60,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'SAML_MESSAGE_LIFETIME_SECONDS', default: '180', meaning: 'How old an AuthnRequest may be (plus skew); also how long its ID is remembered for replay detection.' },
   { env: 'SAML_ASSERTION_LIFETIME_SECONDS', default: '300', meaning: 'Assertion validity (Conditions and SubjectConfirmationData NotOnOrAfter).' },
   { env: 'SCIM_TIMEOUT_SECONDS', default: '10', meaning: 'How long a SCIM service may take to answer one request.' },
-  { env: 'SCIM_ALLOW_PRIVATE_TARGETS', default: 'false in production', meaning: '`true` lets SCIM base URLs point at loopback or private addresses (an on-premises SP); production refuses them otherwise (SSRF).' },
+  { env: 'SCIM_ALLOW_PRIVATE_TARGETS', default: 'false in production', meaning: '`true` lets SCIM base URLs point at loopback or private addresses (an on-premises SP); production refuses them otherwise (SSRF), when saved and at every connect.' },
   { env: 'TRUST_PROXY', default: 'false', meaning: '`true` when behind a reverse proxy: client addresses are taken from X-Forwarded-For.' },
   { env: 'LOG_LEVEL', default: 'info', meaning: '`debug`, `info`, `warn`, `error` or `silent`.' },
 ];

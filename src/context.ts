@@ -2,6 +2,7 @@ import type { Catalog } from './catalog/loader';
 import type { Config } from './config';
 import type { SecretBox } from './crypto/secret-box';
 import type { Logger } from './log';
+import type { HostResolver } from './net/outbound-guard';
 import type { Store } from './store';
 import type { Insights } from './insights/recorder';
 import type { KeyService } from './services/keys';
@@ -30,4 +31,6 @@ export interface AppContext {
   insights: Insights;
   /** Secret that signs session cookies (configured, or generated and kept in the store in development). */
   sessionSecret: string;
+  /** Resolves host names for outbound calls (the SSRF guard); unset: the system resolver. */
+  resolveHost?: HostResolver;
 }

@@ -5,11 +5,12 @@ import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { ScimError } from '../scim/client';
+import { checkTarget, OutboundError } from '../net/outbound-guard';
 import { sameResource } from '../scim/patch';
-import { addressesOf, isPrivateAddress } from '../scim/target';
 import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
+import { outboundGuardFor } from './outbound';
 import { idmTokenAad, scimClientFor } from './scim-connection';
 import { enqueueGroup } from './provisioning-groups';
 import { appTarget, getApplication } from './applications';
@@ -23,7 +24,14 @@ import { parseInput } from './validation';
  */
 const configureSchema = z.strictObject({
   baseUrl: z.string().trim().min(1, 'is required').max(2048).optional(),
-  token: z.string().trim().min(8, 'must be the token the application gave you').max(4096).optional(),
+  /**
+   * Sent as `Authorization: Bearer <token>`: a bearer token is visible ASCII without spaces
+   * (RFC 6750 §2.1 b64token is a subset), so line breaks, NUL, tabs, C1 controls, DEL, U+2028 and
+   * anything else a header cannot carry as typed are refused, never stored. Only surrounding
+   * spaces from a paste are dropped.
+   */
+  token: z.string().overwrite((value) => value.replace(/^ +| +$/g, '')).min(8, 'must be the token the application gave you').max(4096)
+    .regex(/^[\x21-\x7e]*$/, 'must be printable characters only (no spaces, line breaks, tabs or control characters); copy it again from the application').optional(),
   groupsEnabled: z.boolean().optional(),
   /** Optional catalog mappings not to send (the monday.com seed's "exclude user attributes"). */
   excludedMappings: z.array(z.string().max(200)).max(50).optional(),
@@ -65,17 +73,19 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
   };
 }
 
-/** SSRF guard (see scim/target.ts): refuse a base URL that reaches the server's own network. */
+/**
+ * SSRF guard (src/net/outbound-guard.ts): refuse a base URL that reaches the server's own network
+ * when it is saved, with a clear message. Every later connect is checked again.
+ */
 async function assertReachableTarget(ctx: AppContext, url: string): Promise<void> {
-  if (ctx.config.scimAllowPrivateTargets) return;
-  let addresses: string[];
   try {
-    addresses = await addressesOf(url);
-  } catch {
+    await checkTarget(outboundGuardFor(ctx), url);
+  } catch (error) {
+    if (!(error instanceof OutboundError)) throw error;
+    if (error.kind === 'private_target') {
+      throw unprocessable('idm.base_url_private', `The base URL points at a loopback or private network address, which Gatehouse does not call: ${error.message}`);
+    }
     throw unprocessable('idm.base_url_unresolved', `The host of the base URL (${new URL(url).hostname}) could not be resolved.`);
-  }
-  if (addresses.length === 0 || addresses.some(isPrivateAddress)) {
-    throw unprocessable('idm.base_url_private', 'The base URL points at a loopback or private network address, which Gatehouse does not call (set SCIM_ALLOW_PRIVATE_TARGETS for an on-premises SCIM service).');
   }
 }
 
@@ -87,9 +97,8 @@ function checkBaseUrl(ctx: AppContext, url: string): string {
   return url.replace(/\/+$/, '');
 }
 
-/** Save the base URL, token and group setting; the token can change only while the connection is off. */
-export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
-  const app = await getApplication(ctx, appId);
+/** The connection this input asks for, with every rule checked (the SSRF guard too); nothing is stored. */
+async function candidateConnection(ctx: AppContext, app: Application, input: unknown) {
   const scim = catalogScim(ctx, app);
   if (!scim?.users) throw unprocessable('idm.not_supported', `${app.displayLabel} has no Identity Management (SCIM) integration in the catalog.`);
   const data = parseInput(configureSchema, input);
@@ -125,6 +134,21 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
     activatedAt: before?.activatedAt ?? null,
     updatedAt: ctx.clock.now().toISOString(),
   };
+  return { data, before, connection };
+}
+
+type Candidate = Awaited<ReturnType<typeof candidateConnection>>;
+
+const configuredEvent = (app: Application, { data, before, connection }: Candidate) => ({
+  type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success' as const, target: appTarget(app), appId: app.id,
+  detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },
+});
+
+/** Save the base URL, token and group setting; the token can change only while the connection is off. */
+export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  const candidate = await candidateConnection(ctx, app, input);
+  const { before, connection } = candidate;
   await ctx.store.transaction(async () => {
     await ctx.store.idm.put(connection);
     // Group management switched on for a live connection: the bound groups sync now. Switched
@@ -138,11 +162,47 @@ export async function configureIdm(ctx: AppContext, meta: RequestMeta, appId: st
       await enqueueForApp(ctx, app.id);
     }
   });
-  await ctx.insights.record(meta, {
-    type: before && data.token ? 'idm_integration_reauth' : 'idm_integration_update', outcome: 'success', target: appTarget(app), appId: app.id,
-    detail: { fields: Object.keys(data).filter((k) => k !== 'token'), tokenChanged: Boolean(data.token), excludedMappings: connection.excludedMappings },
-  });
+  await ctx.insights.record(meta, configuredEvent(app, candidate));
   return idmView(ctx, app);
+}
+
+async function activationRefused(ctx: AppContext, meta: RequestMeta, app: Application, reason: string, status: number | null): Promise<void> {
+  await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason, target: appTarget(app), appId: app.id, detail: { status } });
+}
+
+/**
+ * The Okta ClickUp guide: "SSO is required to use SCIM". Users pushed to an app they cannot sign
+ * in to would be stranded, so a connection is activated only while the app's SSO is active.
+ */
+async function assertSsoActive(ctx: AppContext, meta: RequestMeta, app: Application): Promise<void> {
+  if (app.ssoActive) return;
+  await activationRefused(ctx, meta, app, 'idm.sso_inactive', null);
+  throw conflict('idm.sso_inactive', `Activate SSO for ${app.displayLabel} first: Identity Management (SCIM) needs the application's SSO to be active.`);
+}
+
+/** The SCIM service must accept this connection's token at its base URL (nothing is stored). */
+async function verifyConnection(ctx: AppContext, meta: RequestMeta, app: Application, connection: IdmConnection): Promise<void> {
+  await assertReachableTarget(ctx, connection.baseUrl);
+  try {
+    await scimClientFor(ctx, connection).verify();
+  } catch (error) {
+    const reason = error instanceof ScimError ? error.reason : 'unreachable';
+    await activationRefused(ctx, meta, app, `idm.${reason}`, error instanceof ScimError ? error.status ?? null : null);
+    throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Store the verified connection as active and start the first push, in one transaction. */
+async function commitActivation(ctx: AppContext, meta: RequestMeta, app: Application, connection: IdmConnection, alsoSaved?: Candidate): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  await ctx.store.transaction(async () => {
+    await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
+    if (alsoSaved) await ctx.insights.record(meta, configuredEvent(app, alsoSaved));
+    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
+    // The first push: every member of the app's groups, then the groups themselves.
+    await enqueueForApp(ctx, app.id);
+    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
+  });
 }
 
 /** Activate: the SCIM service must accept the token at this base URL before the connection is on. */
@@ -150,23 +210,22 @@ export async function activateIdm(ctx: AppContext, meta: RequestMeta, appId: str
   const app = await getApplication(ctx, appId);
   const connection = await ctx.store.idm.find(app.id);
   if (!connection) throw unprocessable('idm.not_configured', 'Enter the base URL and token first.');
-  await assertReachableTarget(ctx, connection.baseUrl);
-  try {
-    await scimClientFor(ctx, connection).verify();
-  } catch (error) {
-    const reason = error instanceof ScimError ? error.reason : 'unreachable';
-    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'failure', reason: `idm.${reason}`, target: appTarget(app), appId: app.id,
-      detail: { status: error instanceof ScimError ? error.status ?? null : null } });
-    throw unprocessable(`idm.${reason}`, `The connection was not activated: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const now = ctx.clock.now().toISOString();
-  await ctx.store.transaction(async () => {
-    await ctx.store.idm.put({ ...connection, active: true, activatedAt: now, updatedAt: now });
-    await ctx.insights.record(meta, { type: 'idm_integration_activate', outcome: 'success', target: appTarget(app), appId: app.id });
-    // The first push: every member of the app's groups, then the groups themselves.
-    await enqueueForApp(ctx, app.id);
-    for (const group of await ctx.store.applications.listBoundGroups(app.id)) await enqueueGroup(ctx, app.id, group.id);
-  });
+  await assertSsoActive(ctx, meta, app);
+  await verifyConnection(ctx, meta, app, connection);
+  await commitActivation(ctx, meta, app, connection);
+  return idmView(ctx, app);
+}
+
+/**
+ * The portal's Activate button: the settings typed are verified as a candidate first, then saved
+ * and activated together; a refused activation stores nothing (the previous token stays).
+ */
+export async function saveAndActivateIdm(ctx: AppContext, meta: RequestMeta, appId: string, input: unknown): Promise<IdmView> {
+  const app = await getApplication(ctx, appId);
+  await assertSsoActive(ctx, meta, app);
+  const candidate = await candidateConnection(ctx, app, input);
+  await verifyConnection(ctx, meta, app, candidate.connection);
+  await commitActivation(ctx, meta, app, candidate.connection, candidate);
   return idmView(ctx, app);
 }
 

@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import { ScimError, type ScimClient } from '../scim/client';
+import { answerProblems, scimUserList, type ScimUserAnswer } from '../scim/answers';
+import { ScimError, unusableAnswer, type ScimClient } from '../scim/client';
 import type { UserImport } from '../store';
 import { appTarget, getApplication } from './applications';
 import { addMember } from './groups';
@@ -34,7 +35,7 @@ async function clientFor(ctx: AppContext, appId: string): Promise<ScimClient> {
   return scimClientFor(ctx, connection);
 }
 
-interface ScimUserJson { id: string; userName: string; active?: boolean; emails?: { value?: string; primary?: boolean }[]; name?: { givenName?: string; familyName?: string }; displayName?: string }
+type ScimUserJson = ScimUserAnswer;
 
 function toRemote(u: ScimUserJson, existing: boolean): RemoteUser {
   const email = (u.emails?.find((e) => e.primary) ?? u.emails?.[0])?.value ?? '';
@@ -50,13 +51,17 @@ async function fetchAll(client: ScimClient): Promise<ScimUserJson[]> {
   // An SP may return fewer than asked per page (its own maximum): follow totalResults.
   // Pages can overlap when the SP's list changes between requests: users are kept by id.
   for (let start = 1, requests = 0; seen.size < MAX_LISTED && requests < MAX_LISTED / 10; requests++) {
-    const page = (await client.call('GET', `/Users?startIndex=${start}&count=${PAGE}`)).json as { Resources?: ScimUserJson[]; totalResults?: number };
+    const json = (await client.call('GET', `/Users?startIndex=${start}&count=${PAGE}`)).json;
+    // Every user is checked before any of them is matched against the store or shown.
+    const problems = answerProblems(scimUserList, json);
+    if (problems) throw unusableAnswer('GET /Users', problems);
+    const page = json as { Resources?: ScimUserJson[] | null; totalResults: number };
     const resources = page?.Resources ?? [];
     const before = seen.size;
     for (const r of resources) seen.set(r.id, r);
     start += resources.length;
     // Stop at the end, or when a page brings nothing new (an SP that ignores startIndex).
-    if (resources.length === 0 || seen.size === before || start > (page?.totalResults ?? 0)) break;
+    if (resources.length === 0 || seen.size === before || start > page.totalResults) break;
   }
   return [...seen.values()];
 }

@@ -22,6 +22,11 @@ export interface ScimServer {
   requests: { method: string; path: string; body?: Json }[];
   /** Called just before a POST /Users is handled, to stage races (the account appears meanwhile). */
   beforeCreate?: (body: Json) => void;
+  /**
+   * A broken or hostile SP: called for every request before SCIMMY; when it answers (and returns
+   * true), SCIMMY does not. Used for answers of the wrong shape or size.
+   */
+  override?: (req: express.Request, res: express.Response) => boolean;
   /** Answer this status to the next `count` requests (e.g. 503), with Retry-After (seconds or an HTTP-date) when given. */
   fail(status: number, count: number, retryAfter?: number | string): void;
   /** False: PATCH on /Groups answers 501, as Quip's SCIM service does (the Quip seed). */
@@ -100,6 +105,7 @@ export async function startScimServer(token = `scim-${crypto.randomBytes(12).toS
     Object.defineProperty(req, 'query', { value: { ...req.query }, writable: true, configurable: true });
     requests.push({ method: req.method, path: req.originalUrl, body: req.body && Object.keys(req.body).length ? req.body : undefined });
     if (req.method === 'POST' && req.path.endsWith('/Users')) server_.beforeCreate?.(req.body);
+    if (server_.override?.(req, res)) return;
     if (req.method === 'PATCH' && req.path.includes('/Groups') && !server_.groupPatch) {
       res.status(501).json({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '501', detail: 'PATCH is not supported for /Groups' });
       return;

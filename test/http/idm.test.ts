@@ -115,6 +115,89 @@ describe('Identity Management connection (SCIM) per application', () => {
     }
   });
 
+  it('refuses IPv6 literals that embed a loopback, private or link-local IPv4 address (SSRF, issue 9 #8)', async () => {
+    const guarded = await startGatehouse({ SCIM_ALLOW_PRIVATE_TARGETS: 'false' });
+    try {
+      const app = (await guarded.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-ssrf-v6', placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+      for (const host of ['[::ffff:127.0.0.1]', '[::ffff:7f00:1]', '[::ffff:169.254.169.254]', '[64:ff9b::7f00:1]', '[::127.0.0.1]', '[2002:7f00:1::]', '[0:0:0:0:0:ffff:a00:5]', '[fec0::1]']) {
+        const res = await guarded.api().put(`/api/v1/applications/${app.id}/idm`).send({ baseUrl: `https://${host}/scim/v2`, token: scim.token });
+        expect(res.status, host).to.equal(422);
+        expect(res.body.code, host).to.equal('idm.base_url_private');
+      }
+      expect(await guarded.ctx.store.idm.find(app.id)).to.equal(undefined);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it('refuses tokens with control characters or characters an HTTP header cannot carry (422 naming the field), through the API and the portal', async () => {
+    const app = await mondayApp('monday-token-controls');
+    for (const token of ['abcd1234\r\nX-Injected: yes', 'abcd1234\n5678', 'abcd\u00001234', 'abcd1234\u2028', 'abcd1234\u2029', 'abcd\u007f1234', 'abcd\u00851234', 'abcd\t1234', 'abcd 1234', 'abcd1234é']) {
+      const res = await h.api().put(idm(app.id)).send({ baseUrl: scim.baseUrl, token });
+      expect(res.status, JSON.stringify(token)).to.equal(422);
+      expect(res.body.code).to.equal('request.invalid');
+      expect(res.body.message).to.match(/token: .*printable/);
+    }
+    expect(await h.ctx.store.idm.find(app.id)).to.equal(undefined);
+
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const tab = await agent.get(`/admin/applications/${app.id}?tab=idm`).expect(200);
+    const refused = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'abcd1234\r\nX-Injected: yes' }).expect(422);
+    expect(refused.text).to.match(/token: .*printable/);
+    expect(await h.ctx.store.idm.find(app.id)).to.equal(undefined);
+  });
+
+  it('refuses activation while the application\'s SSO is inactive ("SSO is required to use SCIM"), through the API and the portal', async () => {
+    const app = await mondayApp('monday-sso-off');
+    await h.api().patch(`/api/v1/applications/${app.id}`).send({ ssoActive: false }).expect(200);
+    await h.api().put(idm(app.id)).send({ baseUrl: scim.baseUrl, token: scim.token }).expect(200);
+    const asked = scim.requests.length;
+    const res = await h.api().post(`${idm(app.id)}/activate`).expect(409);
+    expect(res.body.code).to.equal('idm.sso_inactive');
+    expect(res.body.message).to.contain('Activate SSO');
+    expect((await h.ctx.store.idm.find(app.id))?.active).to.equal(false);
+    expect(scim.requests.length, 'the SCIM service is not asked').to.equal(asked);
+
+    const other = await mondayApp('monday-sso-off-portal');
+    await h.api().patch(`/api/v1/applications/${other.id}`).send({ ssoActive: false }).expect(200);
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const tab = await agent.get(`/admin/applications/${other.id}?tab=idm`).expect(200);
+    const refused = await agent.post(`/admin/applications/${other.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: scim.token, then: 'activate' }).expect(409);
+    expect(refused.text).to.contain('Activate SSO');
+    expect(await h.ctx.store.idm.find(other.id), 'a refused activation stores nothing').to.equal(undefined);
+  });
+
+  it('stores nothing when the portal\'s Activate is refused: the previous token stays, or no connection is created', async () => {
+    const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
+    const fresh = await mondayApp('monday-activate-fresh');
+    let tab = await agent.get(`/admin/applications/${fresh.id}?tab=idm`).expect(200);
+    await agent.post(`/admin/applications/${fresh.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'wrong-token-value', then: 'activate' }).expect(422);
+    expect(await h.ctx.store.idm.find(fresh.id)).to.equal(undefined);
+
+    const app = await mondayApp('monday-activate-keeps');
+    await h.api().put(idm(app.id)).send({ baseUrl: scim.baseUrl, token: scim.token }).expect(200);
+    const before = (await h.ctx.store.idm.find(app.id))!;
+    tab = await agent.get(`/admin/applications/${app.id}?tab=idm`).expect(200);
+    const refused = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'wrong-token-value', groupsEnabled: 'on', then: 'activate' }).expect(422);
+    expect(refused.text).to.contain('refused the token');
+    expect(await h.ctx.store.idm.find(app.id)).to.deep.equal(before);
+    const [event] = await h.ctx.store.events.list({ appId: app.id, type: 'idm_integration_activate', limit: 1 });
+    expect(event).to.include({ outcome: 'failure', reason: 'idm.token_refused' });
+    expect((await h.ctx.store.events.list({ appId: app.id, type: 'idm_integration_reauth', limit: 1 }))).to.have.length(0);
+
+    // The stored (right) token still activates, and Activate with a new right token saves it with the activation.
+    const ok = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
+      .send({ _csrf: csrfFrom(refused.text), baseUrl: scim.baseUrl, token: scim.token, groupsEnabled: 'on', then: 'activate' }).expect(303);
+    expect(ok.headers.location).to.contain('notice=idm-activated');
+    expect(await h.ctx.store.idm.find(app.id)).to.include({ active: true, groupsEnabled: true });
+    const types = (await h.ctx.store.events.list({ appId: app.id, limit: 10 })).map((e) => `${e.type}:${e.outcome}`);
+    expect(types).to.include.members(['idm_integration_reauth:success', 'idm_integration_activate:success']);
+  });
+
   it('refuses an app without SCIM in the catalog, and a base URL that still holds a placeholder', async () => {
     const custom = (await h.api().post('/api/v1/applications').send({
       catalogId: 'custom-saml', displayLabel: 'Wiki', slug: 'wiki-no-scim', sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },

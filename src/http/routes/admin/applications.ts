@@ -173,13 +173,15 @@ export function adminApplications(ctx: AppContext): Router {
   router.post('/applications/:id/idm', csrf, async (req, res) => {
     const app = await load(req);
     const body = req.body as Record<string, unknown>;
-    const token = field(body, 'token').trim();
+    // The token goes to the service as typed (its rules refuse control characters); empty keeps the stored one.
+    const token = field(body, 'token');
+    const activate = field(body, 'then') === 'activate';
     await formAction(res, async () => {
-      await idm.configureIdm(ctx, requestMeta(req), app.id, {
-        baseUrl: field(body, 'baseUrl').trim(), ...(token ? { token } : {}), groupsEnabled: checked(body, 'groupsEnabled'),
-      });
-      if (field(body, 'then') === 'activate') await idm.activateIdm(ctx, requestMeta(req), app.id);
-      back(res, app, 'idm', field(body, 'then') === 'activate' ? 'idm-activated' : 'saved');
+      const settings = { baseUrl: field(body, 'baseUrl').trim(), ...(token.trim() ? { token } : {}), groupsEnabled: checked(body, 'groupsEnabled') };
+      // Activate verifies what was typed before anything is saved (a refusal stores nothing).
+      if (activate) await idm.saveAndActivateIdm(ctx, requestMeta(req), app.id, settings);
+      else await idm.configureIdm(ctx, requestMeta(req), app.id, settings);
+      back(res, app, 'idm', activate ? 'idm-activated' : 'saved');
     }, (error) => renderDetail(req, res, app, 'idm', { error: error.message, status: error.status }));
   });
   router.post('/applications/:id/idm/deactivate', csrf, async (req, res) => {
