@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { AppError } from '../errors';
+import { RetryLaterError } from '../errors';
 
 /**
  * Sign-in throttling (OWASP Authentication Cheat Sheet, "protect against automated attacks").
@@ -33,7 +33,7 @@ function keysFor(login: string, clientIp: string | null): { rule: Rule; key: str
   }));
 }
 
-/** Refuse (429) before any password check while a wait is running. */
+/** Refuse (429 with Retry-After) before any password check while a wait is running. */
 export async function assertNotThrottled(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
   const now = ctx.clock.now().getTime();
   let waitMs = 0;
@@ -43,7 +43,7 @@ export async function assertNotThrottled(ctx: AppContext, login: string, clientI
   }
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
-    throw new AppError(429, 'auth.throttled', `Too many failed sign-ins. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`);
+    throw new RetryLaterError('auth.throttled', `Too many failed sign-ins. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`, seconds);
   }
 }
 

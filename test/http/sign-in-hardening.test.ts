@@ -29,6 +29,16 @@ describe('Sign-in hardening: throttling, idle timeout, password change', () => {
     expect((await attempt(user.username, user.password)).status).to.equal(303);
   });
 
+  it('answers a throttled sign-in with Retry-After (RFC 9110 §10.2.3) matching the wait it names', async () => {
+    const user = await createUser(h);
+    for (let i = 0; i < 7; i++) await attempt(user.username, 'wrong password!');
+    const waiting = await attempt(user.username, user.password);
+    expect(waiting.status).to.equal(429);
+    const seconds = Number(/Wait (\d+) second/.exec(waiting.text)![1]);
+    expect(waiting.headers['retry-after']).to.equal(String(seconds));
+    expect(seconds).to.be.at.least(1);
+  });
+
   it('never makes anyone wait more than a minute per account, and counts unknown accounts the same way', async () => {
     let failures = 0;
     let longest = 0;

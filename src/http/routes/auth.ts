@@ -8,6 +8,7 @@ import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from '
 import { completeSignIn, pendingSsoTarget } from '../sign-in';
 import { requestMeta } from '../middleware/auth';
 import { csrfToken, verifyCsrf } from '../middleware/csrf';
+import { setRefusalHeaders } from '../middleware/errors';
 import { noStore } from '../middleware/security';
 
 /**
@@ -35,6 +36,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
       await assertNotThrottled(ctx, login, req.ip ?? null);
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
+      setRefusalHeaders(res, error);
       void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: error.code, detail: { login: login.slice(0, 100) } });
       return void renderLogin(req, res, error.status, error.message);
     }
