@@ -6,6 +6,7 @@ import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import type { User } from '../store';
 import { enqueueForUser } from './provisioning';
+import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from './throttle';
 import { parseInput, xmlText } from './validation';
 
 /**
@@ -115,11 +116,21 @@ export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string
 export async function changeOwnPassword(ctx: AppContext, meta: RequestMeta, userId: string, input: unknown): Promise<void> {
   const data = parseInput(z.strictObject({ current: z.string().max(256), password: passwordSchema, confirm: z.string().max(256) }), input);
   const user = await getUser(ctx, userId);
+  // The current-password check is a sign-in in disguise: it shares the sign-in throttle, and
+  // while a wait runs nothing is checked (a stolen session must not become a guessing oracle).
+  try {
+    await assertNotThrottled(ctx, user.username, meta.clientIp);
+  } catch (error) {
+    await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'failure', reason: 'auth.throttled', target: userTarget(user) });
+    throw error;
+  }
   const stored = await ctx.store.users.getPasswordHash(user.id);
   if (!stored || !(await verify(stored, data.current).catch(() => false))) {
+    await recordFailedSignIn(ctx, user.username, meta.clientIp);
     await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'failure', reason: 'auth.wrong_password', target: userTarget(user) });
     throw unprocessable('account.wrong_password', 'The current password is not right.');
   }
+  await recordSuccessfulSignIn(ctx, user.username, meta.clientIp);
   if (data.password !== data.confirm) throw unprocessable('account.password_mismatch', 'The new password and its confirmation differ.');
   if (data.password === data.current) throw unprocessable('account.password_unchanged', 'Choose a new password that differs from the current one.');
   await ctx.store.users.setPasswordHash(user.id, await hashPassword(data.password), ctx.clock.now().toISOString());
