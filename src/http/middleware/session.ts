@@ -19,7 +19,11 @@ class StoreBackedSessions extends session.Store {
 
   override set(sid: string, data: session.SessionData, callback?: (err?: unknown) => void): void {
     const expires = data.cookie?.expires ? new Date(data.cookie.expires) : new Date(this.now().getTime() + this.maxAgeMs);
-    this.sessions.set(sid, JSON.stringify(data), expires.toISOString()).then(() => callback?.(), (e) => callback?.(e));
+    // passport keeps the signed-in user's id here; the store indexes it so that a password
+    // change can end the user's other sessions.
+    const userId = (data as { passport?: { user?: unknown } }).passport?.user;
+    this.sessions.set(sid, JSON.stringify(data), expires.toISOString(), typeof userId === 'string' ? userId : null)
+      .then(() => callback?.(), (e) => callback?.(e));
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {

@@ -22,7 +22,7 @@ export function accountRouter(ctx: AppContext): Router {
     const body = req.body as Record<string, unknown>;
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     await formAction(res, async () => {
-      await changeOwnPassword(ctx, requestMeta(req), req.user!.id, { current: str('current'), password: str('password'), confirm: str('confirm') });
+      await changeOwnPassword(ctx, requestMeta(req), req.user!.id, { current: str('current'), password: str('password'), confirm: str('confirm') }, req.sessionID);
       res.redirect(303, '/account/password?notice=changed');
     }, (error) => render(req, res, error.status, error.message));
   });
