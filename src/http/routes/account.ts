@@ -17,7 +17,7 @@ export function accountRouter(ctx: AppContext): Router {
     if (!req.user) return res.redirect(303, '/login');
     render(req, res, 200, undefined, req.query.notice === 'changed');
   });
-  router.post('/account/password', noStore, verifyCsrf(ctx.sessionSecret), async (req, res) => {
+  router.post('/account/password', noStore, verifyCsrf(ctx), async (req, res) => {
     if (!req.user) return res.redirect(303, '/login');
     const body = req.body as Record<string, unknown>;
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');

@@ -30,7 +30,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
 
   router.get('/login', noStore, (req, res) => renderLogin(req, res, 200));
 
-  router.post('/login', noStore, verifyCsrf(ctx.sessionSecret), async (req, res, next) => {
+  router.post('/login', noStore, verifyCsrf(ctx), async (req, res, next) => {
     const login = typeof req.body?.username === 'string' ? req.body.username.slice(0, 254) : '';
     try {
       await assertNotThrottled(ctx, login, req.ip ?? null);
@@ -68,7 +68,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
     res.render('auth/logout', { title: 'Sign out', csrf: csrfToken(req, res, ctx.sessionSecret, secure), signedIn: Boolean(req.user) });
   });
 
-  router.post('/logout', noStore, verifyCsrf(ctx.sessionSecret), (req, res, next) => {
+  router.post('/logout', noStore, verifyCsrf(ctx), (req, res, next) => {
     const meta = requestMeta(req);
     const wasSignedIn = Boolean(req.user);
     // passport ≥0.6 logout regenerates the session; destroy it so nothing remains server-side.

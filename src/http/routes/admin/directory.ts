@@ -23,7 +23,7 @@ function profileFrom(body: Record<string, unknown>) {
 
 export function adminDirectory(ctx: AppContext): Router {
   const router = Router();
-  const csrf = verifyCsrf(ctx.sessionSecret);
+  const csrf = verifyCsrf(ctx);
   const query = (req: Request) => field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
 
   router.get('/users', async (req, res) => {
