@@ -10,6 +10,7 @@ import { requestMeta } from '../middleware/auth';
 import { csrfToken, verifyCsrf } from '../middleware/csrf';
 import { setRefusalHeaders } from '../middleware/errors';
 import { noStore } from '../middleware/security';
+import { clearSessionCookies } from '../middleware/session';
 
 /**
  * `/login` and `/logout`. A pending SSO request travels as `?sso=<id>` (an opaque server-side
@@ -76,7 +77,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
       if (err) return next(err);
       req.session.destroy(() => {
         if (wasSignedIn) void ctx.insights.record(meta, { type: 'user_logout', outcome: 'success', target: { type: 'user', id: meta.actor.id, label: meta.actor.label } });
-        res.clearCookie('gatehouse.sid', { path: '/' });
+        clearSessionCookies(ctx, res);
         res.redirect(303, '/login');
       });
     });
