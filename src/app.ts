@@ -32,7 +32,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.locals.swatchSrc = swatchSrc;
   app.locals.formatDate = formatDate;
 
-  app.use(securityHeaders);
+  app.use(securityHeaders({ https: ctx.config.publicUrl.startsWith('https:') }));
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

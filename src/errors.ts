@@ -19,6 +19,17 @@ export class AppError extends Error {
   }
 }
 
+/**
+ * 429 Too Many Requests with the wait the client must honour; answered with `Retry-After` in
+ * seconds (RFC 6585 §4, RFC 9110 §10.2.3) by the error handler and by re-rendered forms.
+ */
+export class RetryLaterError extends AppError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number) {
+    super(429, code, message);
+    this.name = 'RetryLaterError';
+  }
+}
+
 export const badRequest = (code: string, message: string, detail?: string) =>
   new AppError(400, code, message, detail);
 export const unauthorized = (code: string, message: string) => new AppError(401, code, message);

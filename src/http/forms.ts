@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import type { AppError } from '../errors';
-import { toAppError } from './middleware/errors';
+import { setRefusalHeaders, toAppError } from './middleware/errors';
 
 /** Small helpers for server-rendered forms (urlencoded bodies, repeated fields, refusals). */
 
@@ -14,6 +14,7 @@ export async function formAction(res: Response, action: () => Promise<void>, onR
   } catch (error) {
     const appError = toAppError(error);
     if (appError.status >= 500) throw error;
+    setRefusalHeaders(res, appError);
     await onRefused(appError);
   }
 }

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { confirmedEnrolment, mfaRequiredFor } from '../services/mfa';
 import type { User } from '../store';
 import { requestMeta } from './middleware/auth';
+import { issueAdminCookie } from './middleware/session';
 
 /**
  * The end of every successful sign-in (password alone, or password then TOTP): a new session id
@@ -33,6 +34,8 @@ export function completeSignIn(ctx: AppContext, req: Request, res: Response, nex
     req.session.lastSeen = now;
     req.session.sessionIndex = `_${crypto.randomBytes(16).toString('hex')}`;
     req.session.authnMethods = methods;
+    // The admin portal's SameSite=Strict proof, bound to the new session id (requireAdmin).
+    if (user.isAdmin) issueAdminCookie(ctx, req, res);
     void ctx.insights.record(requestMeta(req), {
       type: 'user_login', outcome: 'success', target: { type: 'user', id: user.id, label: user.username }, detail: { methods },
     });

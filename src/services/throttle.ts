@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { AppError } from '../errors';
+import { RetryLaterError } from '../errors';
 
 /**
  * Sign-in throttling (OWASP Authentication Cheat Sheet, "protect against automated attacks").
@@ -14,7 +14,9 @@ import { AppError } from '../errors';
  * | address            | 50            | 1 s, 2 s, 4 s … ≤ 300 s  |
  *
  * A successful sign-in clears the account counters (not the address one: one valid account must
- * not reset guessing at others). Unknown accounts are counted like real ones.
+ * not reset guessing at others). Unknown accounts are counted like real ones. A known account is
+ * counted under its id, so its username and e-mail share one allowance; a wrong current password
+ * at /account/password is a failed sign-in of the account too.
  */
 interface Rule { prefix: string; free: number; maxWaitSeconds: number }
 
@@ -25,31 +27,38 @@ const RULES: Rule[] = [
   { prefix: 'ip', free: 50, maxWaitSeconds: 300 },
 ];
 
-function keysFor(login: string, clientIp: string | null): { rule: Rule; key: string }[] {
-  const account = login.trim().toLowerCase();
+/** One name per account, whichever way it was typed; an unknown login stands for itself. */
+async function accountOf(ctx: AppContext, login: string): Promise<string> {
+  const typed = login.trim().toLowerCase();
+  const user = typed ? await ctx.store.users.findByLogin(typed) : undefined;
+  return user ? `id:${user.id}` : typed;
+}
+
+async function keysFor(ctx: AppContext, login: string, clientIp: string | null): Promise<{ rule: Rule; key: string }[]> {
+  const account = await accountOf(ctx, login);
   const address = clientIp ?? 'unknown';
   return RULES.map((rule) => ({
     rule, key: rule.prefix === 'login+ip' ? `login+ip:${account}|${address}` : rule.prefix === 'login' ? `login:${account}` : `ip:${address}`,
   }));
 }
 
-/** Refuse (429) before any password check while a wait is running. */
+/** Refuse (429 with Retry-After) before any password check while a wait is running. */
 export async function assertNotThrottled(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
   const now = ctx.clock.now().getTime();
   let waitMs = 0;
-  for (const { key } of keysFor(login, clientIp)) {
+  for (const { key } of await keysFor(ctx, login, clientIp)) {
     const state = await ctx.store.throttle.find(key);
     if (state?.blockedUntil) waitMs = Math.max(waitMs, new Date(state.blockedUntil).getTime() - now);
   }
   if (waitMs > 0) {
     const seconds = Math.ceil(waitMs / 1000);
-    throw new AppError(429, 'auth.throttled', `Too many failed sign-ins. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`);
+    throw new RetryLaterError('auth.throttled', `Too many failed sign-ins. Wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`, seconds);
   }
 }
 
 export async function recordFailedSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
   const now = ctx.clock.now();
-  for (const { rule, key } of keysFor(login, clientIp)) {
+  for (const { rule, key } of await keysFor(ctx, login, clientIp)) {
     const state = await ctx.store.throttle.find(key);
     const fresh = !state || now.getTime() - new Date(state.windowStart).getTime() > WINDOW_MS;
     const failures = fresh ? 1 : state.failures + 1;
@@ -63,5 +72,5 @@ export async function recordFailedSignIn(ctx: AppContext, login: string, clientI
 }
 
 export async function recordSuccessfulSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
-  for (const { rule, key } of keysFor(login, clientIp)) if (rule.prefix !== 'ip') await ctx.store.throttle.delete(key);
+  for (const { rule, key } of await keysFor(ctx, login, clientIp)) if (rule.prefix !== 'ip') await ctx.store.throttle.delete(key);
 }

@@ -7,6 +7,7 @@ import type { RequestMeta } from '../insights/recorder';
 import type { User } from '../store';
 import { enqueueForUser } from './provisioning';
 import { enqueueGroupsOf, groupsOfUser } from './provisioning-groups';
+import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from './throttle';
 import { parseInput, xmlText } from './validation';
 
 /**
@@ -107,29 +108,47 @@ export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string)
   });
 }
 
-export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<void> {
+/**
+ * An admin sets a user's password. Every session of that user ends (OWASP Session Management
+ * Cheat Sheet: a credential change invalidates other sessions), except `keepSessionId`: the
+ * admin's own current session when they reset their own password.
+ */
+export async function setPassword(ctx: AppContext, meta: RequestMeta, id: string, input: unknown, keepSessionId?: string): Promise<void> {
   const { password } = parseInput(z.strictObject({ password: passwordSchema }), input);
   const user = await getUser(ctx, id);
   await ctx.store.users.setPasswordHash(id, await hashPassword(password), ctx.clock.now().toISOString());
-  await ctx.insights.record(meta, { type: 'user_password_set', outcome: 'success', target: userTarget(user) });
+  const ended = await ctx.store.sessions.destroyForUser(id, keepSessionId);
+  await ctx.insights.record(meta, { type: 'user_password_set', outcome: 'success', target: userTarget(user), detail: { sessionsEnded: ended } });
 }
 
 /**
  * A user changes their own password: the current one must be right (a stolen session alone
- * cannot change it), the new one must satisfy the policy and differ from the current one.
+ * cannot change it), the new one must satisfy the policy and differ from the current one. The
+ * user's other sessions end; `currentSessionId`, the one making the change, stays signed in.
  */
-export async function changeOwnPassword(ctx: AppContext, meta: RequestMeta, userId: string, input: unknown): Promise<void> {
+export async function changeOwnPassword(ctx: AppContext, meta: RequestMeta, userId: string, input: unknown, currentSessionId: string): Promise<void> {
   const data = parseInput(z.strictObject({ current: z.string().max(256), password: passwordSchema, confirm: z.string().max(256) }), input);
   const user = await getUser(ctx, userId);
+  // The current-password check is a sign-in in disguise: it shares the sign-in throttle, and
+  // while a wait runs nothing is checked (a stolen session must not become a guessing oracle).
+  try {
+    await assertNotThrottled(ctx, user.username, meta.clientIp);
+  } catch (error) {
+    await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'failure', reason: 'auth.throttled', target: userTarget(user) });
+    throw error;
+  }
   const stored = await ctx.store.users.getPasswordHash(user.id);
   if (!stored || !(await verify(stored, data.current).catch(() => false))) {
+    await recordFailedSignIn(ctx, user.username, meta.clientIp);
     await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'failure', reason: 'auth.wrong_password', target: userTarget(user) });
     throw unprocessable('account.wrong_password', 'The current password is not right.');
   }
+  await recordSuccessfulSignIn(ctx, user.username, meta.clientIp);
   if (data.password !== data.confirm) throw unprocessable('account.password_mismatch', 'The new password and its confirmation differ.');
   if (data.password === data.current) throw unprocessable('account.password_unchanged', 'Choose a new password that differs from the current one.');
   await ctx.store.users.setPasswordHash(user.id, await hashPassword(data.password), ctx.clock.now().toISOString());
-  await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'success', target: userTarget(user) });
+  const ended = await ctx.store.sessions.destroyForUser(user.id, currentSessionId);
+  await ctx.insights.record(meta, { type: 'user_password_change', outcome: 'success', target: userTarget(user), detail: { sessionsEnded: ended } });
 }
 
 /**

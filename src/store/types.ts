@@ -252,9 +252,12 @@ export interface EventRepository {
 
 export interface SessionRepository {
   get(sid: string, now: string): Promise<string | undefined>;
-  set(sid: string, data: string, expiresAt: string): Promise<void>;
+  /** `userId`: who is signed in with this session (null while anonymous). */
+  set(sid: string, data: string, expiresAt: string, userId?: string | null): Promise<void>;
   touch(sid: string, expiresAt: string): Promise<void>;
   destroy(sid: string): Promise<void>;
+  /** End every session of a user except `exceptSid`; returns how many ended. */
+  destroyForUser(userId: string, exceptSid?: string): Promise<number>;
   purgeExpired(now: string): Promise<number>;
 }
 

@@ -29,6 +29,16 @@ describe('Sign-in hardening: throttling, idle timeout, password change', () => {
     expect((await attempt(user.username, user.password)).status).to.equal(303);
   });
 
+  it('answers a throttled sign-in with Retry-After (RFC 9110 §10.2.3) matching the wait it names', async () => {
+    const user = await createUser(h);
+    for (let i = 0; i < 7; i++) await attempt(user.username, 'wrong password!');
+    const waiting = await attempt(user.username, user.password);
+    expect(waiting.status).to.equal(429);
+    const seconds = Number(/Wait (\d+) second/.exec(waiting.text)![1]);
+    expect(waiting.headers['retry-after']).to.equal(String(seconds));
+    expect(seconds).to.be.at.least(1);
+  });
+
   it('never makes anyone wait more than a minute per account, and counts unknown accounts the same way', async () => {
     let failures = 0;
     let longest = 0;
@@ -79,5 +89,38 @@ describe('Sign-in hardening: throttling, idle timeout, password change', () => {
     expect((await attempt(user.username, 'a brand new password')).status).to.equal(303);
     const types = (await h.ctx.store.events.list({ type: 'user_password_change', limit: 5 })).map((e) => e.outcome);
     expect(types).to.deep.equal(['success', 'failure']);
+  });
+
+  it('throttles wrong current passwords at /account/password like failed sign-ins, and checks nothing while waiting', async () => {
+    const user = await createUser(h);
+    const { agent } = await signIn(h, user.username, user.password);
+    const change = async (current: string) => {
+      const page = await agent.get('/account/password').expect(200);
+      return agent.post('/account/password').type('form').send({ _csrf: csrfFrom(page.text), current, password: 'a brand new password', confirm: 'a brand new password' });
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 25; i++) statuses.push((await change(`guess number ${i}`)).status);
+    expect(statuses.slice(0, 6)).to.deep.equal([422, 422, 422, 422, 422, 422]);
+    expect(statuses.slice(6)).to.satisfy((rest: number[]) => rest.every((s) => s === 429));
+    // While the wait runs even the right password is not checked, and nothing changes.
+    const waiting = await change(user.password);
+    expect(waiting.status).to.equal(429);
+    expect(waiting.text).to.match(/Too many failed sign-ins\. Wait \d+ seconds? and try again\./);
+    const seconds = Number(/Wait (\d+) second/.exec(waiting.text)![1]);
+    expect(waiting.headers['retry-after']).to.equal(String(seconds));
+    // The same account is throttled at /login too, whichever name it is typed with.
+    expect((await attempt(user.email, user.password)).status).to.equal(429);
+    const [event] = await h.ctx.store.events.list({ type: 'user_password_change', limit: 1 });
+    expect(event).to.include({ outcome: 'failure', reason: 'auth.throttled' });
+    h.clock.advance(seconds);
+    expect((await change(user.password)).status).to.equal(303);
+    expect((await attempt(user.username, 'a brand new password')).status).to.equal(303);
+  });
+
+  it('counts failed sign-ins per account whether it is typed as username or e-mail', async () => {
+    const user = await createUser(h);
+    for (let i = 0; i < 3; i++) await attempt(user.username, 'wrong password!');
+    for (let i = 0; i < 3; i++) await attempt(user.email.toUpperCase(), 'wrong password!');
+    expect((await attempt(user.username, user.password)).status).to.equal(429);
   });
 });

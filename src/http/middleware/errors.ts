@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../context';
-import { AppError, isAppError } from '../../errors';
+import { AppError, RetryLaterError, isAppError } from '../../errors';
 import { StoreConstraintError } from '../../store';
 
 /** JSON for the API and for clients that ask for it; an HTML page for browsers. */
@@ -35,6 +35,11 @@ export function toAppError(error: unknown): AppError {
   return new AppError(500, 'internal_error', 'Something went wrong on our side. Quote the trace id if you contact support.');
 }
 
+/** Headers that belong to a refusal whatever renders it: the wait of a 429 (RFC 9110 §10.2.3). */
+export function setRefusalHeaders(res: Response, error: AppError): void {
+  if (error instanceof RetryLaterError) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+}
+
 export function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
@@ -43,6 +48,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
     else ctx.log.info('Request refused', { traceId, path: req.path, code: appError.code, detail: appError.detail });
     if (res.headersSent) return;
     res.status(appError.status).setHeader('Cache-Control', 'no-store');
+    setRefusalHeaders(res, appError);
     if (wantsJson(req)) {
       res.json({ code: appError.code, message: appError.message, traceId });
       return;

@@ -17,12 +17,12 @@ export function accountRouter(ctx: AppContext): Router {
     if (!req.user) return res.redirect(303, '/login');
     render(req, res, 200, undefined, req.query.notice === 'changed');
   });
-  router.post('/account/password', noStore, verifyCsrf(ctx.sessionSecret), async (req, res) => {
+  router.post('/account/password', noStore, verifyCsrf(ctx), async (req, res) => {
     if (!req.user) return res.redirect(303, '/login');
     const body = req.body as Record<string, unknown>;
     const str = (k: string) => (typeof body[k] === 'string' ? (body[k] as string) : '');
     await formAction(res, async () => {
-      await changeOwnPassword(ctx, requestMeta(req), req.user!.id, { current: str('current'), password: str('password'), confirm: str('confirm') });
+      await changeOwnPassword(ctx, requestMeta(req), req.user!.id, { current: str('current'), password: str('password'), confirm: str('confirm') }, req.sessionID);
       res.redirect(303, '/account/password?notice=changed');
     }, (error) => render(req, res, error.status, error.message));
   });

@@ -8,7 +8,9 @@ import { assertNotThrottled, recordFailedSignIn, recordSuccessfulSignIn } from '
 import { completeSignIn, pendingSsoTarget } from '../sign-in';
 import { requestMeta } from '../middleware/auth';
 import { csrfToken, verifyCsrf } from '../middleware/csrf';
+import { setRefusalHeaders } from '../middleware/errors';
 import { noStore } from '../middleware/security';
+import { clearSessionCookies } from '../middleware/session';
 
 /**
  * `/login` and `/logout`. A pending SSO request travels as `?sso=<id>` (an opaque server-side
@@ -29,12 +31,13 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
 
   router.get('/login', noStore, (req, res) => renderLogin(req, res, 200));
 
-  router.post('/login', noStore, verifyCsrf(ctx.sessionSecret), async (req, res, next) => {
+  router.post('/login', noStore, verifyCsrf(ctx), async (req, res, next) => {
     const login = typeof req.body?.username === 'string' ? req.body.username.slice(0, 254) : '';
     try {
       await assertNotThrottled(ctx, login, req.ip ?? null);
     } catch (error) {
       if (!(error instanceof AppError)) return next(error);
+      setRefusalHeaders(res, error);
       void ctx.insights.record(requestMeta(req), { type: 'user_login', outcome: 'failure', reason: error.code, detail: { login: login.slice(0, 100) } });
       return void renderLogin(req, res, error.status, error.message);
     }
@@ -66,7 +69,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
     res.render('auth/logout', { title: 'Sign out', csrf: csrfToken(req, res, ctx.sessionSecret, secure), signedIn: Boolean(req.user) });
   });
 
-  router.post('/logout', noStore, verifyCsrf(ctx.sessionSecret), (req, res, next) => {
+  router.post('/logout', noStore, verifyCsrf(ctx), (req, res, next) => {
     const meta = requestMeta(req);
     const wasSignedIn = Boolean(req.user);
     // passport ≥0.6 logout regenerates the session; destroy it so nothing remains server-side.
@@ -74,7 +77,7 @@ export function authRouter(ctx: AppContext, auth: passport.PassportStatic): Rout
       if (err) return next(err);
       req.session.destroy(() => {
         if (wasSignedIn) void ctx.insights.record(meta, { type: 'user_logout', outcome: 'success', target: { type: 'user', id: meta.actor.id, label: meta.actor.label } });
-        res.clearCookie('gatehouse.sid', { path: '/' });
+        clearSessionCookies(ctx, res);
         res.redirect(303, '/login');
       });
     });

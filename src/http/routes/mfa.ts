@@ -28,7 +28,7 @@ export function requireMfaSetup(): RequestHandler {
 export function mfaRouter(ctx: AppContext): Router {
   const router = Router();
   const secure = ctx.config.publicUrl.startsWith('https:');
-  const csrf = verifyCsrf(ctx.sessionSecret);
+  const csrf = verifyCsrf(ctx);
   const token = (req: Request, res: Response) => csrfToken(req, res, ctx.sessionSecret, secure);
 
   async function pendingUser(req: Request) {

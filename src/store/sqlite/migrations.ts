@@ -4,7 +4,7 @@ import type Database from 'better-sqlite3';
  * Versioned, append-only migrations. Each runs once, in its own transaction, and is recorded in
  * schema_migrations; start-up refuses a database whose schema is newer than this code knows.
  */
-const MIGRATIONS: { version: number; name: string; sql: string }[] = [
+export const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   {
     version: 1,
     name: 'core directory, applications, keys, events, sessions, sso state',
@@ -229,6 +229,17 @@ const MIGRATIONS: { version: number; name: string; sql: string }[] = [
     version: 9,
     name: 'role attribute sent with provisioned users',
     sql: `ALTER TABLE application_idm ADD COLUMN role_json TEXT CHECK (role_json IS NULL OR json_valid(role_json));`,
+  },
+  {
+    // A password change ends the user's other sessions, so sessions are found by user. Sessions
+    // that exist already get their user from passport's serialized id.
+    version: 10,
+    name: 'sessions know their user',
+    sql: `
+      ALTER TABLE sessions ADD COLUMN user_id TEXT;
+      UPDATE sessions SET user_id = json_extract(data, '$.passport.user') WHERE json_valid(data);
+      CREATE INDEX sessions_by_user ON sessions(user_id) WHERE user_id IS NOT NULL;
+    `,
   },
   {
     version: 12,

@@ -137,14 +137,18 @@ export function createEventRepository(db: Database.Database): EventRepository & 
 
 export function createSessionRepository(db: Database.Database): SessionRepository {
   const get = db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?');
-  const set = db.prepare(`INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-    ON CONFLICT(sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`);
+  const set = db.prepare(`INSERT INTO sessions (sid, data, expires_at, user_id) VALUES (?, ?, ?, ?)
+    ON CONFLICT(sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id`);
+  const destroyForUser = db.prepare('DELETE FROM sessions WHERE user_id = ? AND sid IS NOT ?');
   return {
     async get(sid, now) {
       return (get.get(sid, now) as { data: string } | undefined)?.data;
     },
-    async set(sid, data, expiresAt) {
-      set.run(sid, data, expiresAt);
+    async set(sid, data, expiresAt, userId = null) {
+      set.run(sid, data, expiresAt, userId);
+    },
+    async destroyForUser(userId, exceptSid) {
+      return destroyForUser.run(userId, exceptSid ?? null).changes;
     },
     async touch(sid, expiresAt) {
       db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(expiresAt, sid);

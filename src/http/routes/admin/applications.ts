@@ -23,7 +23,7 @@ import { formValuesFromBody, formValuesOf, updateInputOf, type SsoFormValues } f
  */
 export function adminApplications(ctx: AppContext): Router {
   const router = Router();
-  const csrf = verifyCsrf(ctx.sessionSecret);
+  const csrf = verifyCsrf(ctx);
   const entryOf = (app: Application): CatalogEntry => {
     const entry = ctx.catalog.get(app.catalogId);
     if (!entry) throw notFound('catalog.not_found', `The catalog entry ${app.catalogId} of this application is no longer in the catalog.`);

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../../context';
 import { forbidden, unprocessable } from '../../../errors';
-import { csrfToken } from '../../middleware/csrf';
+import { csrfToken, refuseForgedPost } from '../../middleware/csrf';
+import { hasAdminCookie, issueAdminCookie } from '../../middleware/session';
 
 export { checked, field, fields, formAction } from '../../forms';
 
@@ -11,20 +12,37 @@ export { checked, field, fields, formAction } from '../../forms';
  */
 export type Section = 'applications' | 'users' | 'groups' | 'insights';
 
-/** Admins only: anonymous visitors sign in first, signed-in non-admins get a clear 403 page. */
-export const requireAdmin: RequestHandler = (req, res, next) => {
-  if (!req.user) {
-    res.redirect(303, '/login');
-    return;
-  }
-  if (!req.user.isAdmin) {
-    next(forbidden('admin.not_admin', 'The admin portal is for Gatehouse administrators. Your account is not one.'));
-    return;
-  }
-  // Admin pages hold personal data and forms: never cached, never framed.
-  res.setHeader('Cache-Control', 'no-store');
-  next();
-};
+/**
+ * Admins only: anonymous visitors sign in first, signed-in non-admins get a clear 403 page.
+ * An admin's request must also carry the SameSite=Strict admin cookie (session.ts), which a
+ * browser sends only on same-site requests. Without it the request was started by another site
+ * (or predates the cookie): a page view gets an interstitial whose same-site link continues, and
+ * the cookie is issued again (safe: a Strict cookie never rides on a cross-site request); any
+ * other method is refused and recorded, so a cross-site link or form never acts as the admin.
+ */
+export function requireAdmin(ctx: AppContext): RequestHandler {
+  return (req, res, next) => {
+    if (!req.user) {
+      res.redirect(303, '/login');
+      return;
+    }
+    if (!req.user.isAdmin) {
+      next(forbidden('admin.not_admin', 'The admin portal is for Gatehouse administrators. Your account is not one.'));
+      return;
+    }
+    // Admin pages hold personal data and forms: never cached, never framed.
+    res.setHeader('Cache-Control', 'no-store');
+    if (hasAdminCookie(ctx, req)) return next();
+    issueAdminCookie(ctx, req, res);
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      res.render('admin/continue', { title: 'Continue to the admin portal', continueUrl: req.originalUrl });
+      return;
+    }
+    const refusal = forbidden('admin.cross_site',
+      'This admin change came from another site, so Gatehouse did not make it. Open the admin portal yourself and try again.');
+    void refuseForgedPost(ctx, req, refusal).then(next, next);
+  };
+}
 
 /** Notices after a redirect travel as a fixed code, so nothing from the URL is ever echoed. */
 const NOTICES: Record<string, string> = {

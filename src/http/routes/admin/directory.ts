@@ -23,7 +23,7 @@ function profileFrom(body: Record<string, unknown>) {
 
 export function adminDirectory(ctx: AppContext): Router {
   const router = Router();
-  const csrf = verifyCsrf(ctx.sessionSecret);
+  const csrf = verifyCsrf(ctx);
   const query = (req: Request) => field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
 
   router.get('/users', async (req, res) => {
@@ -85,7 +85,8 @@ export function adminDirectory(ctx: AppContext): Router {
   router.post('/users/:id/password', csrf, async (req, res) => {
     const user = await loadUser(req);
     await formAction(res, async () => {
-      await users.setPassword(ctx, requestMeta(req), user.id, { password: field(req.body as Record<string, unknown>, 'password') });
+      // The admin's own current session survives a reset of their own password; every other ends.
+      await users.setPassword(ctx, requestMeta(req), user.id, { password: field(req.body as Record<string, unknown>, 'password') }, req.sessionID);
       res.redirect(303, `/admin/users/${user.id}?notice=password-set`);
     }, (error) => renderUser(req, res, user, { error: error.message, status: error.status }));
   });

@@ -10,7 +10,7 @@ import { checked, field, fields, formAction, renderAdmin } from './common';
 /** "Import users" from an application's SCIM service, with a progress page for large imports. */
 export function adminImports(ctx: AppContext): Router {
   const router = Router();
-  const csrf = verifyCsrf(ctx.sessionSecret);
+  const csrf = verifyCsrf(ctx);
 
   router.get('/applications/:id/import', async (req, res) => {
     const app = await apps.getApplication(ctx, String(req.params.id));

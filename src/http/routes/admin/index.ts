@@ -9,7 +9,7 @@ import { adminInsights } from './insights';
 /** `/admin`: the admin portal. Admins only; every form carries a CSRF token; nothing is cached. */
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(requireAdmin);
+  router.use(requireAdmin(ctx));
   router.get('/', (_req, res) => res.redirect(303, '/admin/applications'));
   router.use(adminApplications(ctx));
   router.use(adminDirectory(ctx));
