@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { checkSpCertificate } from '../saml/sp-certificate';
 import { NAMEID_FORMAT } from '../saml/types';
 import { xmlText } from './validation';
 
@@ -61,13 +62,11 @@ export const NAMEID_FORMATS = [
   NAMEID_FORMAT.emailAddress, NAMEID_FORMAT.unspecified, NAMEID_FORMAT.persistent, NAMEID_FORMAT.transient,
 ] as const;
 
-const pemCertificate = z.string().max(20_000).refine((pem) => {
-  try {
-    return new crypto.X509Certificate(pem).publicKey.asymmetricKeyType !== undefined;
-  } catch {
-    return false;
-  }
-}, 'must be a PEM X.509 certificate (-----BEGIN CERTIFICATE-----)');
+/** Same rule for the API, the SSO tab and SP metadata (saml/sp-certificate.ts): weak keys and MD5 refused. */
+const pemCertificate = z.string().max(20_000).superRefine((pem, issue) => {
+  const { problem } = checkSpCertificate(pem);
+  if (problem) issue.addIssue({ code: 'custom', message: problem });
+});
 
 const entityId = xmlText(1024).min(1, 'is required').refine((v) => !/\s/.test(v), 'must not contain spaces');
 

@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { buildIdpMetadata } from '../saml/metadata';
+import { checkSpCertificate } from '../saml/sp-certificate';
 import { NAMEID_FORMAT } from '../saml/types';
 import type { CatalogEntry } from '../catalog/loader';
 import { renderTemplate, unreplaced } from '../catalog/template';
@@ -258,6 +259,11 @@ export async function applicationMetadata(ctx: AppContext, app: SamlApplication)
     nameIdFormats: [app.sso.nameIdFormat],
     wantAuthnRequestsSigned: app.sso.requireSignedRequests,
   });
+}
+
+/** What the admin should know about a saved app that is not an error (a SHA-1-signed SP certificate). */
+export function applicationWarnings(app: Application): string[] {
+  return app.sso?.spCertificatePem ? checkSpCertificate(app.sso.spCertificatePem).warnings : [];
 }
 
 export function appTarget(app: Application) {

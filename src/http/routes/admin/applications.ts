@@ -95,7 +95,7 @@ export function adminApplications(ctx: AppContext): Router {
     renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
       title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups, bound,
       idm: await idm.idmView(ctx, app),
-      certificate, readme, left: unreplacedPlaceholders(app), error: extra.error, typedBaseUrl,
+      certificate, readme, left: unreplacedPlaceholders(app), warnings: apps.applicationWarnings(app), error: extra.error, typedBaseUrl,
       sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
     }, extra.status ?? 200);
   }
