@@ -8,7 +8,7 @@ import { checkSpCertificate } from '../saml/sp-certificate';
 import { NAMEID_FORMAT } from '../saml/types';
 import type { CatalogEntry } from '../catalog/loader';
 import { renderTemplate, unreplaced } from '../catalog/template';
-import type { AcsEndpoint, Application, Group, SamlApplication, SsoSettings } from '../store';
+import { StoreConstraintError, type AcsEndpoint, type Application, type Group, type SamlApplication, type SsoSettings } from '../store';
 import {
   acsUrlProblem, createApplicationSchema, slugFromLabel, ssoInputSchema, type SsoInput, updateApplicationSchema,
 } from './application-input';
@@ -107,6 +107,33 @@ function bookmarkUrlOf(ctx: AppContext, url: string): string {
   return url;
 }
 
+function spEntityIdTaken(ctx: AppContext, spEntityId: string, other: Application) {
+  return conflict('applications.sp_entity_id_taken', `The SP entity ID ${spEntityId} is already used by ${other.displayLabel} (${applicationUrls(ctx, other.slug).ssoUrl}); each application needs its own SP entity ID. Change it, or configure the service provider in ${other.displayLabel}.`);
+}
+
+/**
+ * One application per SP entity ID (SAML metadata §2.3.2: the entity ID names the SP), as the
+ * vendors' own IdP settings refuse a second connection with the same one. A value still holding
+ * a placeholder is not a real ID yet. Checked on create and whenever the ID changes; the store's
+ * unique index (migration 11) catches a race and is answered with the same 409.
+ */
+async function saveWithUniqueSpEntityId(ctx: AppContext, app: Application, previous: string | undefined, save: () => Promise<void>): Promise<void> {
+  const spEntityId = app.sso?.spEntityId;
+  const checked = spEntityId && unreplaced([spEntityId]).length === 0 && spEntityId !== previous ? spEntityId : undefined;
+  if (checked) {
+    const other = await ctx.store.applications.findBySpEntityId(checked, app.id);
+    if (other) throw spEntityIdTaken(ctx, checked, other);
+  }
+  try {
+    await save();
+  } catch (error) {
+    const other = checked && error instanceof StoreConstraintError && error.field.includes('sp_entity_id')
+      ? await ctx.store.applications.findBySpEntityId(checked, app.id) : undefined;
+    if (checked && other) throw spEntityIdTaken(ctx, checked, other);
+    throw error;
+  }
+}
+
 /** An app with placeholders left cannot be switched on: say which, so the admin can fill them in. */
 function checkActivation(app: Application): void {
   const left = unreplacedPlaceholders(app);
@@ -141,7 +168,7 @@ export async function createApplication(ctx: AppContext, meta: RequestMeta, inpu
   };
   app.ssoActive = data.ssoActive ?? unreplacedPlaceholders(app).length === 0;
   checkActivation(app);
-  await ctx.store.applications.create(app);
+  await saveWithUniqueSpEntityId(ctx, app, undefined, () => ctx.store.applications.create(app));
   await ctx.insights.record(meta, { type: 'application_create', outcome: 'success', target: appTarget(app), appId: app.id });
   return app;
 }
@@ -201,7 +228,7 @@ export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: 
     updatedAt: ctx.clock.now().toISOString(),
   };
   checkActivation(app);
-  await ctx.store.applications.update(app);
+  await saveWithUniqueSpEntityId(ctx, app, before.sso?.spEntityId, () => ctx.store.applications.update(app));
   await ctx.insights.record(meta, {
     type: 'application_update', outcome: 'success', target: appTarget(app), appId: app.id,
     detail: { fields: Object.keys(input as object) },

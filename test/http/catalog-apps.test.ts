@@ -90,7 +90,7 @@ describe('Catalog API and applications made from catalog entries', () => {
     });
 
     it('a new placeholder value re-renders the fields still holding the old one, and keeps hand-edited ones', async () => {
-      const app = (await create({ catalogId: 'monday', slug: 'monday-edit', placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body as SamlApplication;
+      const app = (await create({ catalogId: 'monday', slug: 'monday-edit', placeholders: { YOUR_SUBDOMAIN: 'hooli' } }).expect(201)).body as SamlApplication;
       await h.api().patch(`/api/v1/applications/${app.id}`).send({ sso: { loginUrl: 'https://login.example.com/monday' } }).expect(200);
       const res = await h.api().patch(`/api/v1/applications/${app.id}`).send({ placeholders: { YOUR_SUBDOMAIN: 'initech' } }).expect(200);
       expect(res.body.sso.spEntityId).to.equal('https://initech.monday.com/saml/saml_callback');

@@ -77,7 +77,7 @@ describe('SP certificates: weak keys and MD5 signatures are refused, SHA-1 is ac
   });
 
   it('when the certificate is SHA-1-signed, then it is saved and the API answer and the SSO tab warn about it', async () => {
-    const res = await h.api().post('/api/v1/applications').send(wikiApplication({}, { spCertificate: spCertificate(2048, 'sha1'), requireSignedRequests: true })).expect(201);
+    const res = await h.api().post('/api/v1/applications').send(wikiApplication({}, { spEntityId: 'https://sha1-sp.example/sp', spCertificate: spCertificate(2048, 'sha1'), requireSignedRequests: true })).expect(201);
     expect(res.body.warnings).to.have.length(1);
     expect(res.body.warnings[0]).to.match(/signed with SHA-1 with RSA/);
     expect((await h.api().get(`/api/v1/applications/${res.body.id}`).expect(200)).body.warnings[0]).to.match(/SHA-1/);
@@ -86,8 +86,8 @@ describe('SP certificates: weak keys and MD5 signatures are refused, SHA-1 is ac
   });
 
   it('when the certificate is RSA-2048/SHA-256 or EC P-256, then it is saved without a warning', async () => {
-    for (const pem of [spCertificate(2048, 'sha256'), EC_P256]) {
-      const res = await h.api().post('/api/v1/applications').send(wikiApplication({}, { spCertificate: pem, requireSignedRequests: true })).expect(201);
+    for (const [i, pem] of [spCertificate(2048, 'sha256'), EC_P256].entries()) {
+      const res = await h.api().post('/api/v1/applications').send(wikiApplication({}, { spEntityId: `https://strong-sp.example/${i}`, spCertificate: pem, requireSignedRequests: true })).expect(201);
       expect(res.body.warnings).to.deep.equal([]);
       expect(res.body.sso.spCertificatePem).to.contain('BEGIN CERTIFICATE');
     }
