@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { z } from 'zod';
 import { checkSpCertificate } from '../saml/sp-certificate';
 import { NAMEID_FORMAT } from '../saml/types';
+import { RERENDER_KEY } from './catalog-apps';
 import { xmlText } from './validation';
 
 /**
@@ -134,6 +135,8 @@ export const updateApplicationSchema = z.strictObject({
   sso: ssoInputSchema.partial().optional(),
   attributes: z.array(attributeSchema).max(50).optional(),
   bookmarkUrl: bookmarkUrl.optional(),
+  /** Templated fields to render again from the catalog template (`spEntityId`, `acsUrls`, `attributes.<name>`…). */
+  rerender: z.array(z.string().regex(RERENDER_KEY, 'names a templated field: spEntityId, acsUrls, loginUrl, defaultRelayState, bookmarkUrl or attributes.<name>')).max(60).optional(),
 });
 
 export type SsoInput = z.infer<typeof ssoInputSchema>;

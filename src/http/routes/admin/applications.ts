@@ -8,7 +8,7 @@ import { pemBody } from '../../../saml/xml';
 import * as apps from '../../../services/applications';
 import * as idm from '../../../services/idm';
 import { slugFromLabel } from '../../../services/application-input';
-import { checkPlaceholderValues, unreplacedPlaceholders } from '../../../services/catalog-apps';
+import { checkPlaceholderValues, handEditedFields, unreplacedPlaceholders } from '../../../services/catalog-apps';
 import { describeCertificate } from '../../../services/keys';
 import { isSamlApplication, type Application } from '../../../store';
 import { renderMarkdown } from '../../markdown';
@@ -95,7 +95,7 @@ export function adminApplications(ctx: AppContext): Router {
     renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
       title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups, bound,
       idm: await idm.idmView(ctx, app),
-      certificate, readme, left: unreplacedPlaceholders(app), warnings: apps.applicationWarnings(app), error: extra.error, typedBaseUrl,
+      certificate, readme, left: unreplacedPlaceholders(app), warnings: apps.applicationWarnings(app), edited: handEditedFields(entry, app), error: extra.error, typedBaseUrl,
       sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
     }, extra.status ?? 200);
   }
