@@ -73,4 +73,29 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
       expect(wrong.body.message).to.contain('rerender.0');
     });
   });
+
+  describe('ClickUp\u2019s YOUR_ID', () => {
+    it('goes into the SP entity ID and ACS URL, which stay flagged for checking; a workspace ID that is not a number is refused', async () => {
+      const refused = await h.api().post('/api/v1/applications').send({ catalogId: 'clickup', slug: 'clickup-words', placeholders: { YOUR_ID: 'my-team' } }).expect(422);
+      expect(refused.body.code).to.equal('applications.placeholder_invalid');
+      expect(refused.body.message).to.contain('placeholders.YOUR_ID').and.to.contain('Workspace ID');
+      const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'clickup', slug: 'clickup-id', placeholders: { YOUR_ID: '9012345678' } }).expect(201)).body as SamlApplication;
+      expect(app.sso.spEntityId).to.contain('/9012345678/');
+      expect(app.sso.acsEndpoints[0].url).to.contain('/9012345678/');
+      expect(app.ssoActive).to.equal(true);
+      const page = await admin.get(`/admin/applications/${app.id}?tab=sso`).expect(200);
+      expect(page.text).to.match(/SP entity ID <span class="check"[^>]*>check this against the vendor's admin page/);
+      expect(page.text).to.match(/ACS URLs <span class="muted small">[^<]*<\/span> <span class="check"/);
+    });
+
+    it('the save page and the banner name the same placeholders left', async () => {
+      const form = await admin.get('/admin/applications/new/clickup').expect(200);
+      const saved = await admin.post('/admin/applications/new/clickup').type('form').send({ _csrf: csrfFrom(form.text), displayLabel: 'ClickUp Left', slug: 'clickup-left', image: 'logo' }).expect(200);
+      const names = (html: string) => /class="[^"]*placeholders-left[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1].match(/YOUR_[A-Z0-9_]+/g) ?? [];
+      const app = (await h.ctx.store.applications.findBySlug('clickup-left'))!;
+      const banner = await admin.get(`/admin/applications/${app.id}?tab=sso`).expect(200);
+      expect(names(saved.text)).to.deep.equal(['YOUR_ID']);
+      expect(names(banner.text)).to.deep.equal(names(saved.text));
+    });
+  });
 });

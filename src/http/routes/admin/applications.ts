@@ -74,7 +74,10 @@ export function adminApplications(ctx: AppContext): Router {
         catalogId: entry.id, displayLabel: form.displayLabel, description: form.description, showInPortal: form.showInPortal,
         portal: { image: form.image, color: form.color }, ...(form.slug ? { slug: form.slug } : {}),
       });
-      renderAdmin(ctx, req, res, 'applications/created', 'applications', { title: 'Application saved', app, entry, ssoUrl: apps.applicationUrls(ctx, app.slug).ssoUrl });
+      // The same count of placeholders left as the app's banner: one function for both.
+      renderAdmin(ctx, req, res, 'applications/created', 'applications', {
+        title: 'Application saved', app, entry, ssoUrl: apps.applicationUrls(ctx, app.slug).ssoUrl, left: unreplacedPlaceholders(app),
+      });
     }, (error) => renderNew(req, res, entry, form, error.message, error.status));
   });
 
