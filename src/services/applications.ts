@@ -93,6 +93,9 @@ async function saveWithUniqueSpEntityId(ctx: AppContext, app: Application, previ
 /** An app with placeholders left cannot be switched on: say which, so the admin can fill them in. */
 function checkActivation(app: Application): void {
   const left = unreplacedPlaceholders(app);
+  if (app.ssoActive && left.length > 0 && !app.sso) {
+    throw unprocessable('applications.placeholders_unreplaced', `${app.displayLabel} cannot be activated without its Bookmark URL: enter the address the tile opens.`);
+  }
   if (app.ssoActive && left.length > 0) {
     throw unprocessable('applications.placeholders_unreplaced', `${app.displayLabel} cannot be activated until every placeholder is replaced: ${left.join(', ')}.`);
   }

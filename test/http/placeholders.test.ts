@@ -98,4 +98,37 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
       expect(names(banner.text)).to.deep.equal(names(saved.text));
     });
   });
+
+  describe('a Bookmark', () => {
+    it('is created from the portal with the Bookmark URL typed on the create form', async () => {
+      const form = await admin.get('/admin/applications/new/bookmark').expect(200);
+      expect(form.text).to.match(/<input id="bookmarkUrl" name="bookmarkUrl" type="url"/);
+      const saved = await admin.post('/admin/applications/new/bookmark').type('form')
+        .send({ _csrf: csrfFrom(form.text), displayLabel: 'Handbook', image: 'logo', showInPortal: 'on', bookmarkUrl: 'https://handbook.example.com/start' }).expect(200);
+      expect(saved.text).to.contain('Handbook is saved');
+      const app = (await h.ctx.store.applications.list({ q: 'Handbook', limit: 5, offset: 0 })).items[0];
+      expect(app).to.include({ bookmarkUrl: 'https://handbook.example.com/start', ssoActive: true });
+      const refused = await admin.post('/admin/applications/new/bookmark').type('form')
+        .send({ _csrf: csrfFrom(form.text), displayLabel: 'Plain', image: 'logo', bookmarkUrl: 'http://plain.example.com' }).expect(422);
+      expect(refused.text).to.contain('bookmarkUrl must use https');
+      expect(refused.text).to.contain('value="http://plain.example.com"');
+    });
+
+    it('without a URL yet, shows an empty field (the placeholder only as a hint) that can be saved', async () => {
+      const form = await admin.get('/admin/applications/new/bookmark').expect(200);
+      await admin.post('/admin/applications/new/bookmark').type('form').send({ _csrf: csrfFrom(form.text), displayLabel: 'Later Tile', image: 'logo' }).expect(200);
+      const app = (await h.ctx.store.applications.list({ q: 'Later Tile', limit: 5, offset: 0 })).items[0];
+      expect(app).to.include({ ssoActive: false });
+      const page = await admin.get(`/admin/applications/${app.id}?tab=general`).expect(200);
+      expect(page.text).not.to.match(/value="YOUR_BOOKMARK_URL"/);
+      expect(page.text).to.match(/id="bookmarkUrl" name="bookmarkUrl" type="url" maxlength="2048" value="" placeholder="https:\/\/intranet\.example\.com"/);
+      expect(page.text).to.contain('Enter the Bookmark URL on the');
+      // Saving the General Info tab as shown (URL still empty) works: a new description is kept.
+      const fields = { ...formFields(page.text, 'general-form'), _csrf: csrfFrom(page.text), description: 'Coming soon' };
+      await admin.post(`/admin/applications/${app.id}/general`).type('form').send(fields).expect(303);
+      expect((await h.ctx.store.applications.findById(app.id))!).to.include({ description: 'Coming soon', ssoActive: false });
+      await admin.post(`/admin/applications/${app.id}/general`).type('form').send({ ...fields, bookmarkUrl: 'https://later.example.com' }).expect(303);
+      expect((await h.ctx.store.applications.findById(app.id))!.bookmarkUrl).to.equal('https://later.example.com');
+    });
+  });
 });

@@ -68,11 +68,14 @@ export function adminApplications(ctx: AppContext): Router {
       displayLabel: field(body, 'displayLabel').trim(), description: field(body, 'description').trim(),
       image: field(body, 'image') === 'color' ? 'color' : 'logo', color: field(body, 'color') || entry.color,
       showInPortal: checked(body, 'showInPortal'), slug: field(body, 'slug').trim().toLowerCase(),
+      bookmarkUrl: field(body, 'bookmarkUrl').trim(),
     };
     await formAction(res, async () => {
       const app = await apps.createApplication(ctx, requestMeta(req), {
         catalogId: entry.id, displayLabel: form.displayLabel, description: form.description, showInPortal: form.showInPortal,
         portal: { image: form.image, color: form.color }, ...(form.slug ? { slug: form.slug } : {}),
+        // Seed 004: "If this is a Bookmark Application, enter your sign-in URL in the Bookmark URL field".
+        ...(entry.ssoType === 'bookmark' && form.bookmarkUrl ? { bookmarkUrl: form.bookmarkUrl } : {}),
       });
       // The same count of placeholders left as the app's banner: one function for both.
       renderAdmin(ctx, req, res, 'applications/created', 'applications', {
