@@ -58,6 +58,16 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
       expect(page.text).not.to.contain('Edited by hand');
     });
 
+    it('attribute constants follow too (an AWS role ARN), from the SSO tab', async () => {
+      const app = (await h.api().post('/api/v1/applications').send({
+        catalogId: 'aws-console-saml-federation', slug: 'aws-follow',
+        placeholders: { YOUR_ACCOUNT_ID: '123456789012', YOUR_ROLE_NAME: 'Admin', YOUR_SAML_PROVIDER_NAME: 'Gatehouse' },
+      }).expect(201)).body as SamlApplication;
+      await saveSsoTab(app.id, { ph_YOUR_ROLE_NAME: 'ReadOnly' });
+      const role = (await stored(app.id)).attributes.find((a) => a.name.endsWith('/Role'));
+      expect(role?.value).to.equal('arn:aws:iam::123456789012:role/ReadOnly,arn:aws:iam::123456789012:saml-provider/Gatehouse');
+    });
+
     it('through the API too: sending back what GET returned, with a new value, follows the template', async () => {
       const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-api', placeholders: { YOUR_SUBDOMAIN: 'umbrella' } }).expect(201)).body as SamlApplication;
       const res = await h.api().patch(`/api/v1/applications/${app.id}`).send({
