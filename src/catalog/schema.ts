@@ -140,11 +140,17 @@ export const manifestSchema = z.strictObject({
   if (m.ssoType === 'bookmark' && !m.bookmark) issue.addIssue({ code: 'custom', path: ['bookmark'], message: 'is required when ssoType is "bookmark"' });
   const declared = new Set(m.placeholders.map((p) => p.name));
   if (declared.size !== m.placeholders.length) issue.addIssue({ code: 'custom', path: ['placeholders'], message: 'declares a placeholder twice' });
+  const usedAnywhere = new Set<string>();
   for (const [where, value] of templateFields(m)) {
     for (const used of value.match(PLACEHOLDER_IN_TEXT) ?? []) {
+      usedAnywhere.add(used);
       if (!declared.has(used)) issue.addIssue({ code: 'custom', path: where.split('.'), message: `uses ${used}, which is not declared in placeholders` });
     }
   }
+  // A placeholder no template uses asks the admin for a value that changes nothing (issue 9 #25).
+  m.placeholders.forEach((p, i) => {
+    if (!usedAnywhere.has(p.name)) issue.addIssue({ code: 'custom', path: ['placeholders', String(i)], message: `declares ${p.name}, which no template uses` });
+  });
   const expectLabel = (label: (typeof LABELS)[number], wanted: boolean) => {
     if (wanted !== m.labels.includes(label)) {
       issue.addIssue({ code: 'custom', path: ['labels'], message: wanted ? `must include "${label}"` : `must not include "${label}"` });

@@ -1,4 +1,5 @@
-import { badRequest, tooLarge } from '../errors';
+import { badRequest, tooLarge, unprocessable } from '../errors';
+import { checkSpCertificate } from './sp-certificate';
 import { BINDING, NS } from './types';
 import { childrenNamed, descendantsNamed, parseStrictXml, pemBody } from './xml';
 
@@ -51,11 +52,14 @@ export function parseSpMetadata(xml: string): SpMetadata {
   const signingKey = childrenNamed(sp, NS.metadata, 'KeyDescriptor').find((k) => (k.getAttribute('use') ?? 'signing') === 'signing');
   const certificate = signingKey ? descendantsNamed(signingKey, NS.dsig, 'X509Certificate')[0] : undefined;
   const body = certificate ? pemBody(certificate.textContent ?? '') : '';
+  const certificatePem = body ? toPem(body) : null;
+  const problem = certificatePem ? checkSpCertificate(certificatePem).problem : undefined;
+  if (problem) throw unprocessable('sp_metadata.certificate_refused', `The signing certificate in the metadata ${problem}.`);
   return {
     entityId,
     acsUrls: [defaultAcs.url, ...endpoints.filter((e) => e !== defaultAcs).map((e) => e.url)],
     defaultAcsUrl: defaultAcs.url,
-    certificatePem: body ? toPem(body) : null,
+    certificatePem,
     authnRequestsSigned: sp.getAttribute('AuthnRequestsSigned') === 'true',
     wantAssertionsSigned: sp.getAttribute('WantAssertionsSigned') === 'true',
     nameIdFormats: childrenNamed(sp, NS.metadata, 'NameIDFormat').map((e) => (e.textContent ?? '').trim()).filter(Boolean),

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { z } from 'zod';
+import { checkSpCertificate } from '../saml/sp-certificate';
 import { NAMEID_FORMAT } from '../saml/types';
+import { RERENDER_KEY } from './catalog-apps';
 import { xmlText } from './validation';
 
 /**
@@ -61,13 +63,11 @@ export const NAMEID_FORMATS = [
   NAMEID_FORMAT.emailAddress, NAMEID_FORMAT.unspecified, NAMEID_FORMAT.persistent, NAMEID_FORMAT.transient,
 ] as const;
 
-const pemCertificate = z.string().max(20_000).refine((pem) => {
-  try {
-    return new crypto.X509Certificate(pem).publicKey.asymmetricKeyType !== undefined;
-  } catch {
-    return false;
-  }
-}, 'must be a PEM X.509 certificate (-----BEGIN CERTIFICATE-----)');
+/** Same rule for the API, the SSO tab and SP metadata (saml/sp-certificate.ts): weak keys and MD5 refused. */
+const pemCertificate = z.string().max(20_000).superRefine((pem, issue) => {
+  const { problem } = checkSpCertificate(pem);
+  if (problem) issue.addIssue({ code: 'custom', message: problem });
+});
 
 const entityId = xmlText(1024).min(1, 'is required').refine((v) => !/\s/.test(v), 'must not contain spaces');
 
@@ -135,6 +135,8 @@ export const updateApplicationSchema = z.strictObject({
   sso: ssoInputSchema.partial().optional(),
   attributes: z.array(attributeSchema).max(50).optional(),
   bookmarkUrl: bookmarkUrl.optional(),
+  /** Templated fields to render again from the catalog template (`spEntityId`, `acsUrls`, `attributes.<name>`…). */
+  rerender: z.array(z.string().regex(RERENDER_KEY, 'names a templated field: spEntityId, acsUrls, loginUrl, defaultRelayState, bookmarkUrl or attributes.<name>')).max(60).optional(),
 });
 
 export type SsoInput = z.infer<typeof ssoInputSchema>;

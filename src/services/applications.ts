@@ -4,14 +4,15 @@ import type { AppContext } from '../context';
 import { assertThat, conflict, notFound, unprocessable } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
 import { buildIdpMetadata } from '../saml/metadata';
-import { NAMEID_FORMAT } from '../saml/types';
+import { checkSpCertificate } from '../saml/sp-certificate';
 import type { CatalogEntry } from '../catalog/loader';
 import { renderTemplate, unreplaced } from '../catalog/template';
-import type { AcsEndpoint, Application, Group, SamlApplication, SsoSettings } from '../store';
+import { StoreConstraintError, type Application, type Group, type SamlApplication } from '../store';
 import {
   acsUrlProblem, createApplicationSchema, slugFromLabel, ssoInputSchema, type SsoInput, updateApplicationSchema,
 } from './application-input';
-import { checkPlaceholderValues, rerender, templateAttributes, templateSso, unreplacedPlaceholders } from './catalog-apps';
+import { checkPlaceholderValues, followTemplates, templateAttributes, templateSso, unreplacedPlaceholders } from './catalog-apps';
+import { ssoInputOf, toSsoSettings } from './sso-settings';
 import { getGroup, groupTarget } from './groups';
 import { enqueueForApp } from './provisioning';
 import { enqueueGroup } from './provisioning-groups';
@@ -22,50 +23,6 @@ import { parseInput } from './validation';
 export function applicationUrls(ctx: AppContext, slug: string) {
   const sso = `${ctx.config.publicUrl}/saml2/${slug}`;
   return { ssoUrl: sso, metadataUrl: `${sso}/metadata`, certificateUrl: `${sso}/certificate.pem` };
-}
-
-function toAcsEndpoints(input: Pick<SsoInput, 'acsUrls' | 'defaultAcsUrl'>, allowLoopbackHttp: boolean): AcsEndpoint[] {
-  input.acsUrls.forEach((url, i) => {
-    // A template URL (YOUR_ACS_URL) is checked once its placeholder is replaced; until then the
-    // app cannot be activated, so nothing is ever posted to it.
-    if (unreplaced([url]).length > 0) return;
-    const problem = acsUrlProblem(url, allowLoopbackHttp);
-    if (problem) throw unprocessable('applications.acs_url_invalid', `The request is not valid. sso.acsUrls.${i}: ${problem}.`);
-  });
-  if (new Set(input.acsUrls).size !== input.acsUrls.length) {
-    throw unprocessable('applications.acs_url_duplicate', 'The request is not valid. sso.acsUrls: each ACS URL may appear once.');
-  }
-  const defaultUrl = input.defaultAcsUrl ?? input.acsUrls[0];
-  assertThat(input.acsUrls.includes(defaultUrl), () =>
-    unprocessable('applications.default_acs_unknown', 'The request is not valid. sso.defaultAcsUrl must be one of sso.acsUrls.'));
-  // Indexes follow list order from 0, as AssertionConsumerServiceIndex in the SP's metadata would.
-  return input.acsUrls.map((url, index) => ({ url, index, isDefault: url === defaultUrl }));
-}
-
-function toSsoSettings(ctx: AppContext, slug: string, input: SsoInput): SsoSettings {
-  if (!input.signAssertion && !input.signResponse) {
-    throw unprocessable('applications.unsigned', 'The request is not valid. Sign the assertion, the response or both: an SP cannot trust an unsigned Response.');
-  }
-  if (input.requireSignedRequests && !input.spCertificate) {
-    throw unprocessable('applications.sp_certificate_required', 'The request is not valid. Requiring signed requests needs the SP certificate (sso.spCertificate) to verify them with.');
-  }
-  if (input.nameIdFormat === NAMEID_FORMAT.emailAddress && input.nameIdSource !== 'email') {
-    throw unprocessable('applications.nameid_mismatch', 'The request is not valid. The emailAddress NameID format needs nameIdSource "email".');
-  }
-  return {
-    idpEntityId: input.idpEntityId ?? applicationUrls(ctx, slug).ssoUrl,
-    spEntityId: input.spEntityId,
-    acsEndpoints: toAcsEndpoints(input, allowsInsecureLoopback(ctx.config)),
-    loginUrl: input.loginUrl,
-    nameIdFormat: input.nameIdFormat,
-    nameIdSource: input.nameIdSource,
-    signAssertion: input.signAssertion,
-    signResponse: input.signResponse,
-    signatureAlgorithm: input.signatureAlgorithm,
-    defaultRelayState: input.defaultRelayState,
-    spCertificatePem: input.spCertificate,
-    requireSignedRequests: input.requireSignedRequests,
-  };
 }
 
 async function resolveSigningKey(ctx: AppContext, label: string, choice: unknown): Promise<string | undefined> {
@@ -106,9 +63,39 @@ function bookmarkUrlOf(ctx: AppContext, url: string): string {
   return url;
 }
 
+function spEntityIdTaken(ctx: AppContext, spEntityId: string, other: Application) {
+  return conflict('applications.sp_entity_id_taken', `The SP entity ID ${spEntityId} is already used by ${other.displayLabel} (${applicationUrls(ctx, other.slug).ssoUrl}); each application needs its own SP entity ID. Change it, or configure the service provider in ${other.displayLabel}.`);
+}
+
+/**
+ * One application per SP entity ID (SAML metadata §2.3.2: the entity ID names the SP), as the
+ * vendors' own IdP settings refuse a second connection with the same one. A value still holding
+ * a placeholder is not a real ID yet. Checked on create and whenever the ID changes; the store's
+ * unique index (migration 11) catches a race and is answered with the same 409.
+ */
+async function saveWithUniqueSpEntityId(ctx: AppContext, app: Application, previous: string | undefined, save: () => Promise<void>): Promise<void> {
+  const spEntityId = app.sso?.spEntityId;
+  const checked = spEntityId && unreplaced([spEntityId]).length === 0 && spEntityId !== previous ? spEntityId : undefined;
+  if (checked) {
+    const other = await ctx.store.applications.findBySpEntityId(checked, app.id);
+    if (other) throw spEntityIdTaken(ctx, checked, other);
+  }
+  try {
+    await save();
+  } catch (error) {
+    const other = checked && error instanceof StoreConstraintError && error.field.includes('sp_entity_id')
+      ? await ctx.store.applications.findBySpEntityId(checked, app.id) : undefined;
+    if (checked && other) throw spEntityIdTaken(ctx, checked, other);
+    throw error;
+  }
+}
+
 /** An app with placeholders left cannot be switched on: say which, so the admin can fill them in. */
 function checkActivation(app: Application): void {
   const left = unreplacedPlaceholders(app);
+  if (app.ssoActive && left.length > 0 && !app.sso) {
+    throw unprocessable('applications.placeholders_unreplaced', `${app.displayLabel} cannot be activated without its Bookmark URL: enter the address the tile opens.`);
+  }
   if (app.ssoActive && left.length > 0) {
     throw unprocessable('applications.placeholders_unreplaced', `${app.displayLabel} cannot be activated until every placeholder is replaced: ${left.join(', ')}.`);
   }
@@ -131,7 +118,7 @@ export async function createApplication(ctx: AppContext, meta: RequestMeta, inpu
     id: crypto.randomUUID(), catalogId: entry.id, slug, displayLabel, description: data.description,
     showInPortal: data.showInPortal, ssoActive: false,
     signingKeyId: saml ? await resolveSigningKey(ctx, displayLabel, data.signingKey) : undefined,
-    sso: ssoInput ? toSsoSettings(ctx, slug, ssoInput) : null,
+    sso: ssoInput ? toSsoSettings(ctx, applicationUrls(ctx, slug).ssoUrl, ssoInput) : null,
     attributes: saml ? data.attributes ?? templateAttributes(entry, values) : [],
     placeholders: values,
     portal: data.portal ?? { image: 'logo', color: entry.color },
@@ -140,7 +127,7 @@ export async function createApplication(ctx: AppContext, meta: RequestMeta, inpu
   };
   app.ssoActive = data.ssoActive ?? unreplacedPlaceholders(app).length === 0;
   checkActivation(app);
-  await ctx.store.applications.create(app);
+  await saveWithUniqueSpEntityId(ctx, app, undefined, () => ctx.store.applications.create(app));
   await ctx.insights.record(meta, { type: 'application_create', outcome: 'success', target: appTarget(app), appId: app.id });
   return app;
 }
@@ -149,17 +136,6 @@ export async function getApplication(ctx: AppContext, id: string): Promise<Appli
   const app = await ctx.store.applications.findById(id);
   assertThat(app, () => notFound('applications.not_found', 'No application has this id.'));
   return app;
-}
-
-/** Rebuild the SSO input from stored settings so a partial update can be validated as a whole. */
-function ssoInputOf(sso: SsoSettings): SsoInput {
-  return {
-    idpEntityId: sso.idpEntityId, spEntityId: sso.spEntityId,
-    acsUrls: sso.acsEndpoints.map((e) => e.url), defaultAcsUrl: sso.acsEndpoints.find((e) => e.isDefault)?.url,
-    loginUrl: sso.loginUrl, nameIdFormat: sso.nameIdFormat as SsoInput['nameIdFormat'], nameIdSource: sso.nameIdSource,
-    signAssertion: sso.signAssertion, signResponse: sso.signResponse, signatureAlgorithm: sso.signatureAlgorithm,
-    defaultRelayState: sso.defaultRelayState, spCertificate: sso.spCertificatePem, requireSignedRequests: sso.requireSignedRequests,
-  };
 }
 
 export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<Application> {
@@ -172,13 +148,9 @@ export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: 
   const values = data.placeholders ? { ...before.placeholders, ...checkPlaceholderValues(entry, data.placeholders) } : before.placeholders;
   // Explicitly emptied placeholders are removed, so the template text comes back.
   for (const [name, value] of Object.entries(data.placeholders ?? {})) if (value.trim() === '') delete values[name];
-  const rendered = rerender(entry, before, before.placeholders, values);
-  // Only the SSO fields present in the request change; zod defaults must not reset the others.
-  const ssoChanges: Record<string, unknown> = { ...rendered.sso, ...sentSsoFields(input, data.sso) };
-  if (ssoChanges.acsUrls && !('defaultAcsUrl' in ssoChanges) && before.sso) {
-    const currentDefault = before.sso.acsEndpoints.find((e) => e.isDefault)?.url;
-    ssoChanges.defaultAcsUrl = (ssoChanges.acsUrls as string[]).includes(currentDefault ?? '') ? currentDefault : undefined;
-  }
+  // Only the SSO fields present in the request are sent; zod defaults must not reset the others.
+  const rendered = followTemplates(entry, before, { sso: sentSsoFields(input, data.sso), attributes: data.attributes, bookmarkUrl: data.bookmarkUrl },
+    before.placeholders, values, data.rerender);
   if (!before.sso && (data.sso || data.attributes || data.signingKey)) {
     throw unprocessable('applications.bookmark_has_no_sso', `${before.displayLabel} is a bookmark: it has no SAML settings.`);
   }
@@ -192,15 +164,15 @@ export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: 
     showInPortal: data.showInPortal ?? before.showInPortal,
     ssoActive: data.ssoActive ?? before.ssoActive,
     signingKeyId: data.signingKey ? await resolveSigningKey(ctx, before.displayLabel, data.signingKey) : before.signingKeyId,
-    sso: before.sso ? toSsoSettings(ctx, before.slug, parseInput(ssoInputSchema, { ...ssoInputOf(before.sso), ...ssoChanges })) : null,
-    attributes: data.attributes ?? rendered.attributes,
+    sso: before.sso ? toSsoSettings(ctx, applicationUrls(ctx, before.slug).ssoUrl, parseInput(ssoInputSchema, { ...ssoInputOf(before.sso), ...rendered.sso })) : null,
+    attributes: rendered.attributes,
     placeholders: values,
     portal: data.portal ?? before.portal,
-    bookmarkUrl: data.bookmarkUrl !== undefined ? bookmarkUrlOf(ctx, data.bookmarkUrl) : rendered.bookmarkUrl,
+    bookmarkUrl: rendered.bookmarkUrl === null ? null : bookmarkUrlOf(ctx, rendered.bookmarkUrl),
     updatedAt: ctx.clock.now().toISOString(),
   };
   checkActivation(app);
-  await ctx.store.applications.update(app);
+  await saveWithUniqueSpEntityId(ctx, app, before.sso?.spEntityId, () => ctx.store.applications.update(app));
   await ctx.insights.record(meta, {
     type: 'application_update', outcome: 'success', target: appTarget(app), appId: app.id,
     detail: { fields: Object.keys(input as object) },
@@ -258,6 +230,11 @@ export async function applicationMetadata(ctx: AppContext, app: SamlApplication)
     nameIdFormats: [app.sso.nameIdFormat],
     wantAuthnRequestsSigned: app.sso.requireSignedRequests,
   });
+}
+
+/** What the admin should know about a saved app that is not an error (a SHA-1-signed SP certificate). */
+export function applicationWarnings(app: Application): string[] {
+  return app.sso?.spCertificatePem ? checkSpCertificate(app.sso.spCertificatePem).warnings : [];
 }
 
 export function appTarget(app: Application) {

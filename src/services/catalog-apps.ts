@@ -8,7 +8,7 @@ import type { SsoInput } from './application-input';
  * An application is an instance of a catalog entry: its SAML values start as the entry's
  * templates with the admin's placeholder values filled in (every instance replaced). Fields an
  * admin later edits by hand are theirs: a new placeholder value only re-renders a field that
- * still holds what the old values rendered.
+ * still holds what the old values rendered, and the admin may ask for any field to be re-rendered.
  */
 
 /** Check placeholder values against the entry: known names only, each matching its pattern. */
@@ -53,30 +53,80 @@ export function templateAttributes(entry: CatalogEntry, values: Record<string, s
     : { name: a.name, value: renderTemplate(a.value ?? '', values) }));
 }
 
+/** The templated text fields of the SSO settings (ACS URLs and attribute constants follow too). */
+const TEMPLATED_TEXT = ['spEntityId', 'loginUrl', 'defaultRelayState'] as const;
+
+/** Names a field in `rerender` and in the SSO tab's "edited by hand" marks. */
+export const RERENDER_KEY = /^(?:spEntityId|loginUrl|defaultRelayState|acsUrls|bookmarkUrl|attributes\..{1,300})$/;
+
+export interface SentFields {
+  sso: Partial<SsoInput>;
+  attributes?: AttributeMapping[];
+  bookmarkUrl?: string;
+}
+
 /**
- * Re-render, for new placeholder values, the SSO fields and attribute constants that still hold
- * what the previous values rendered; anything the admin changed by hand is left alone.
+ * The templated fields to save when placeholder values go from `before` to `after` (issue 9 #24).
+ * A field follows its template when its value (sent now, or stored) equals what the template
+ * rendered with the previous values: the SSO tab posts every field, so a posted value that equals
+ * the old rendering is "not edited" and takes the new one. A value that differs was edited by
+ * hand and stays, unless the admin asks to re-render that field (`rerender`).
  */
-export function rerender(entry: CatalogEntry, app: Application, before: Record<string, string>, after: Record<string, string>): {
+export function followTemplates(entry: CatalogEntry, app: Application, sent: SentFields, before: Record<string, string>, after: Record<string, string>, rerender: readonly string[] = []): {
   sso: Partial<SsoInput>; attributes: AttributeMapping[]; bookmarkUrl: string | null;
 } {
-  const was = templateSso(entry, before);
-  const now = templateSso(entry, after);
-  const sso: Partial<SsoInput> = {};
-  if (app.sso) {
-    for (const key of ['spEntityId', 'loginUrl', 'defaultRelayState'] as const) {
-      if (app.sso[key] === was[key]) sso[key] = now[key] as string;
-    }
-    const urls = app.sso.acsEndpoints.map((e) => e.url);
-    if (JSON.stringify(urls) === JSON.stringify(was.acsUrls)) sso.acsUrls = now.acsUrls;
+  const follow = (key: string, current: string, was: string, now: string) => (rerender.includes(key) || current === was ? now : current);
+  const sso: Partial<SsoInput> = { ...sent.sso };
+  if (app.sso && entry.saml) {
+    const was = templateSso(entry, before);
+    const now = templateSso(entry, after);
+    for (const key of TEMPLATED_TEXT) sso[key] = follow(key, sent.sso[key] ?? app.sso[key], was[key] as string, now[key] as string);
+    const wasUrls = was.acsUrls ?? [];
+    const nowUrls = now.acsUrls ?? [];
+    const followUrl = (url: string) => (wasUrls.includes(url) ? nowUrls[wasUrls.indexOf(url)] : url);
+    const urls = sent.sso.acsUrls ?? app.sso.acsEndpoints.map((e) => e.url);
+    sso.acsUrls = rerender.includes('acsUrls') ? nowUrls : urls.map(followUrl);
+    const currentDefault = sent.sso.defaultAcsUrl ?? app.sso.acsEndpoints.find((e) => e.isDefault)?.url;
+    const followed = currentDefault === undefined ? undefined : followUrl(currentDefault);
+    sso.defaultAcsUrl = followed !== undefined && sso.acsUrls.includes(followed) ? followed : undefined;
   }
-  const attributes = app.attributes.map((mapping) => {
-    const row = entry.saml?.attributes.find((a) => a.name === mapping.name && a.value !== undefined);
-    return row && mapping.value === renderTemplate(row.value ?? '', before) ? { ...mapping, value: renderTemplate(row.value ?? '', after) } : mapping;
+  const rows = entry.saml?.attributes ?? [];
+  const attributes = (sent.attributes ?? app.attributes).map((mapping) => {
+    const row = rows.find((a) => a.name === mapping.name && a.value !== undefined);
+    if (!row || mapping.value === undefined) return mapping;
+    const value = follow(`attributes.${mapping.name}`, mapping.value, renderTemplate(row.value ?? '', before), renderTemplate(row.value ?? '', after));
+    return { ...mapping, value };
   });
   const template = entry.bookmark?.urlTemplate;
-  const bookmarkUrl = template && app.bookmarkUrl === renderTemplate(template, before) ? renderTemplate(template, after) : app.bookmarkUrl;
+  let bookmarkUrl = sent.bookmarkUrl ?? app.bookmarkUrl;
+  if (template && bookmarkUrl !== null) {
+    // An emptied Bookmark URL means "not known yet": the template (YOUR_BOOKMARK_URL) comes back.
+    bookmarkUrl = bookmarkUrl === '' ? renderTemplate(template, after)
+      : follow('bookmarkUrl', bookmarkUrl, renderTemplate(template, before), renderTemplate(template, after));
+  }
   return { sso, attributes, bookmarkUrl };
+}
+
+/**
+ * The fields whose value differs from what the catalog template renders with the app's current
+ * placeholder values, with that rendering: the SSO tab marks them "edited by hand" and offers to
+ * re-render them. A template that still holds an unreplaced placeholder offers nothing to go back to.
+ */
+export function handEditedFields(entry: CatalogEntry, app: Application): { key: string; template: string }[] {
+  const out: { key: string; template: string }[] = [];
+  const offer = (key: string, current: string, rendering: string) => {
+    if (current !== rendering && unreplaced([rendering]).length === 0) out.push({ key, template: rendering });
+  };
+  if (app.sso && entry.saml) {
+    const now = templateSso(entry, app.placeholders);
+    for (const key of TEMPLATED_TEXT) offer(key, app.sso[key], now[key] as string);
+    offer('acsUrls', app.sso.acsEndpoints.map((e) => e.url).join('\n'), (now.acsUrls ?? []).join('\n'));
+  }
+  for (const mapping of app.attributes) {
+    const row = entry.saml?.attributes.find((a) => a.name === mapping.name && a.value !== undefined);
+    if (row && mapping.value !== undefined) offer(`attributes.${mapping.name}`, mapping.value, renderTemplate(row.value ?? '', app.placeholders));
+  }
+  return out;
 }
 
 /** Placeholders still left in what the app would send or open: activation waits for them. */

@@ -214,6 +214,8 @@ export interface ApplicationRepository {
   delete(id: string): Promise<boolean>;
   findById(id: string): Promise<Application | undefined>;
   findBySlug(slug: string): Promise<Application | undefined>;
+  /** Another application (not `exceptId`) registered with this SP entity ID, if any. */
+  findBySpEntityId(spEntityId: string, exceptId?: string): Promise<Application | undefined>;
   list(page: Page): Promise<{ items: Application[]; total: number }>;
   bindGroup(appId: string, groupId: string, now: string): Promise<boolean>;
   unbindGroup(appId: string, groupId: string): Promise<boolean>;

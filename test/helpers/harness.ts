@@ -90,7 +90,18 @@ export function wikiApplication(overrides: Record<string, unknown> = {}, sso: Re
   };
 }
 
+/**
+ * The test SPs all call themselves SP_ENTITY_ID, and Gatehouse allows one app per SP entity ID
+ * (issue 9 #16): a new wiki app takes the ID over from the one that held it, which gets its own.
+ */
+async function freeSpEntityId(h: Harness, body: Record<string, unknown>): Promise<void> {
+  if ((body.sso as { spEntityId?: string } | undefined)?.spEntityId !== SP_ENTITY_ID) return;
+  const holder = await h.ctx.store.applications.findBySpEntityId(SP_ENTITY_ID);
+  if (holder?.sso) await h.ctx.store.applications.update({ ...holder, sso: { ...holder.sso, spEntityId: `${SP_ENTITY_ID}/${holder.slug}` } });
+}
+
 export async function createApplication(h: Harness, body: Record<string, unknown> = wikiApplication()): Promise<SamlApplication> {
+  await freeSpEntityId(h, body);
   const res = await h.api().post('/api/v1/applications').send(body);
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
   expect(res.body.sso, 'a SAML application').to.be.an('object');

@@ -18,12 +18,13 @@ describe('Identity Management connection (SCIM) per application', () => {
     await h.close();
   });
 
-  const mondayApp = async (slug: string) =>
-    (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug, placeholders: { YOUR_SUBDOMAIN: 'acme' } }).expect(201)).body;
+  // Each app its own subdomain: one application per SP entity ID (issue 9 #16).
+  const mondayApp = async (slug: string, subdomain = slug) =>
+    (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug, placeholders: { YOUR_SUBDOMAIN: subdomain } }).expect(201)).body;
   const idm = (appId: string) => `/api/v1/applications/${appId}/idm`;
 
   it('prefills the base URL from the catalog, saves the token sealed and masked, and activates after the SCIM service accepts it', async () => {
-    const app = await mondayApp('monday-idm');
+    const app = await mondayApp('monday-idm', 'acme');
     const initial = (await h.api().get(idm(app.id)).expect(200)).body;
     expect(initial).to.include({ supported: true, groupsSupported: true, baseUrl: 'https://acme.monday.com/scim/v2', active: false, tokenMasked: null });
 
@@ -81,10 +82,10 @@ describe('Identity Management connection (SCIM) per application', () => {
   }
 
   it('is configured and activated from the Identity Management tab of the portal', async () => {
-    const app = await mondayApp('monday-portal-idm');
+    const app = await mondayApp('monday-portal-idm', 'acme-portal');
     const { agent } = await signIn(h, 'admin@gatehouse.local', ADMIN_PASSWORD);
     const tab = await agent.get(`/admin/applications/${app.id}?tab=idm`).expect(200);
-    expect(tab.text).to.contain('value="https://acme.monday.com/scim/v2"');
+    expect(tab.text).to.contain('value="https://acme-portal.monday.com/scim/v2"');
     expect(tab.text).to.contain('Enable management of User Groups and Group Membership');
     const refused = await agent.post(`/admin/applications/${app.id}/idm`).type('form')
       .send({ _csrf: csrfFrom(tab.text), baseUrl: scim.baseUrl, token: 'wrong-token-value', then: 'activate' }).expect(422);

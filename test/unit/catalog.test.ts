@@ -21,7 +21,8 @@ describe('The application catalog (catalog/<id>/)', () => {
 
   it('gives the placeholders the seeds name: YOUR_ID for ClickUp, YOUR_SUBDOMAIN for monday.com', () => {
     expect(catalog.get('monday')!.placeholders.map((p) => p.name)).to.deep.equal(['YOUR_SUBDOMAIN']);
-    expect(catalog.get('clickup')!.placeholders.map((p) => p.name)).to.include('YOUR_SP_ENTITY_ID');
+    expect(catalog.get('clickup')!.placeholders.map((p) => p.name)).to.deep.equal(['YOUR_ID', 'YOUR_SCIM_BASE_URL']);
+    expect(catalog.get('clickup')!.saml!.spEntityId).to.contain('YOUR_ID');
     expect(catalog.get('monday')!.saml!.spEntityId).to.equal('https://YOUR_SUBDOMAIN.monday.com/saml/saml_callback');
   });
 
@@ -78,6 +79,10 @@ describe('The application catalog (catalog/<id>/)', () => {
     it('an undeclared placeholder', () => {
       edit((m) => { m.saml.acsUrls = ['https://YOUR_TENANT.monday.com/acs']; });
       expect(failure()).to.equal('Invalid catalog entry monday/manifest.json: saml.acsUrls.0 uses YOUR_TENANT, which is not declared in placeholders');
+    });
+    it('a placeholder no template uses', () => {
+      edit((m) => { m.placeholders.push({ name: 'YOUR_TEAM', label: 'Team', help: 'The team.', example: 'a', pattern: '^a$' }); });
+      expect(failure()).to.equal('Invalid catalog entry monday/manifest.json: placeholders.1 declares YOUR_TEAM, which no template uses');
     });
     it('a wrong type', () => {
       edit((m) => { m.saml.signResponse = 'yes'; });

@@ -45,16 +45,24 @@ export function createApplicationRepository(db: Database.Database): ApplicationR
     },
     async update(app) {
       // The slug is the IdP URL SPs are configured with: it is never rewritten here.
+      // sp_entity_shared_before (migration 11) clears once the app takes an entity ID of its own;
+      // SQLite evaluates every SET expression against the row as it was.
       db.prepare(`UPDATE applications SET catalog_id = ?, display_label = ?, description = ?,
         show_in_portal = ?, sso_active = ?, signing_key_id = ?, sp_entity_id = ?, sso_json = ?,
-        attributes_json = ?, placeholders_json = ?, portal_json = ?, bookmark_url = ?, updated_at = ? WHERE id = ?`)
-        .run(...toParams(app).filter((_, i) => i !== 1), app.id);
+        attributes_json = ?, placeholders_json = ?, portal_json = ?, bookmark_url = ?, updated_at = ?,
+        sp_entity_shared_before = CASE WHEN sp_entity_id = ? THEN sp_entity_shared_before ELSE 0 END WHERE id = ?`)
+        .run(...toParams(app).filter((_, i) => i !== 1), app.sso?.spEntityId ?? '', app.id);
     },
     async delete(id) {
       return db.prepare('DELETE FROM applications WHERE id = ?').run(id).changes > 0;
     },
     async findById(id) {
       const row = byId.get(id) as ApplicationRow | undefined;
+      return row && toApplication(row);
+    },
+    async findBySpEntityId(spEntityId, exceptId) {
+      const row = db.prepare('SELECT * FROM applications WHERE sp_entity_id = ? AND id <> ? ORDER BY created_at LIMIT 1')
+        .get(spEntityId, exceptId ?? '') as ApplicationRow | undefined;
       return row && toApplication(row);
     },
     async findBySlug(slug) {

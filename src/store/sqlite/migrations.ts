@@ -242,6 +242,23 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     `,
   },
   {
+    version: 11,
+    name: 'one application per SP entity ID',
+    // The SP's entity ID names one relationship (SAML metadata §2.3.2), so two apps may not share
+    // it. Not covered: bookmarks (''), IDs still holding a placeholder (not real yet), and apps
+    // that already shared one before this migration (all but the oldest are flagged; the flag
+    // clears when the app's entity ID changes, see applications.ts update()).
+    sql: `
+      ALTER TABLE applications ADD COLUMN sp_entity_shared_before INTEGER NOT NULL DEFAULT 0;
+      UPDATE applications SET sp_entity_shared_before = 1 WHERE sp_entity_id <> '' AND EXISTS (
+        SELECT 1 FROM applications older WHERE older.sp_entity_id = applications.sp_entity_id
+          AND (older.created_at < applications.created_at OR (older.created_at = applications.created_at AND older.id < applications.id)));
+      CREATE UNIQUE INDEX applications_sp_entity_id_unique ON applications (sp_entity_id)
+        WHERE sp_entity_id <> '' AND sp_entity_shared_before = 0 AND sp_entity_id NOT GLOB '*YOUR_[A-Z0-9_]*';
+      CREATE INDEX applications_sp_entity_id ON applications (sp_entity_id);
+    `,
+  },
+  {
     version: 12,
     name: 'what was last sent to each remote SCIM user and group',
     // NULL: not known (linked by look-up, import or before this version); the next sync writes.

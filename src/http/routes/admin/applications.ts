@@ -8,7 +8,7 @@ import { pemBody } from '../../../saml/xml';
 import * as apps from '../../../services/applications';
 import * as idm from '../../../services/idm';
 import { slugFromLabel } from '../../../services/application-input';
-import { checkPlaceholderValues, unreplacedPlaceholders } from '../../../services/catalog-apps';
+import { checkPlaceholderValues, handEditedFields, unreplacedPlaceholders } from '../../../services/catalog-apps';
 import { describeCertificate } from '../../../services/keys';
 import { isSamlApplication, type Application } from '../../../store';
 import { renderMarkdown } from '../../markdown';
@@ -68,13 +68,19 @@ export function adminApplications(ctx: AppContext): Router {
       displayLabel: field(body, 'displayLabel').trim(), description: field(body, 'description').trim(),
       image: field(body, 'image') === 'color' ? 'color' : 'logo', color: field(body, 'color') || entry.color,
       showInPortal: checked(body, 'showInPortal'), slug: field(body, 'slug').trim().toLowerCase(),
+      bookmarkUrl: field(body, 'bookmarkUrl').trim(),
     };
     await formAction(res, async () => {
       const app = await apps.createApplication(ctx, requestMeta(req), {
         catalogId: entry.id, displayLabel: form.displayLabel, description: form.description, showInPortal: form.showInPortal,
         portal: { image: form.image, color: form.color }, ...(form.slug ? { slug: form.slug } : {}),
+        // Seed 004: "If this is a Bookmark Application, enter your sign-in URL in the Bookmark URL field".
+        ...(entry.ssoType === 'bookmark' && form.bookmarkUrl ? { bookmarkUrl: form.bookmarkUrl } : {}),
       });
-      renderAdmin(ctx, req, res, 'applications/created', 'applications', { title: 'Application saved', app, entry, ssoUrl: apps.applicationUrls(ctx, app.slug).ssoUrl });
+      // The same count of placeholders left as the app's banner: one function for both.
+      renderAdmin(ctx, req, res, 'applications/created', 'applications', {
+        title: 'Application saved', app, entry, ssoUrl: apps.applicationUrls(ctx, app.slug).ssoUrl, left: unreplacedPlaceholders(app),
+      });
     }, (error) => renderNew(req, res, entry, form, error.message, error.status));
   });
 
@@ -95,7 +101,7 @@ export function adminApplications(ctx: AppContext): Router {
     renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
       title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups, bound,
       idm: await idm.idmView(ctx, app),
-      certificate, readme, left: unreplacedPlaceholders(app), error: extra.error, typedBaseUrl,
+      certificate, readme, left: unreplacedPlaceholders(app), warnings: apps.applicationWarnings(app), edited: handEditedFields(entry, app), error: extra.error, typedBaseUrl,
       sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
     }, extra.status ?? 200);
   }

@@ -2,7 +2,7 @@ import type { CatalogEntry } from '../../../catalog/loader';
 import { renderTemplate } from '../../../catalog/template';
 import type { SamlApplication } from '../../../store';
 import { USER_ATTRIBUTE_SOURCES } from '../../../services/application-input';
-import { checked, field } from './common';
+import { checked, field, fields } from './common';
 
 /**
  * The SSO tab as a form: from an application (and its catalog entry) to the rows the page shows,
@@ -37,6 +37,8 @@ export interface SsoFormValues {
   spCertificate: string;
   requireSignedRequests: boolean;
   attributes: AttributeRow[];
+  /** Fields the admin asked to render again from the catalog template. */
+  rerender: string[];
 }
 
 const BLANK_ROWS = 2;
@@ -76,7 +78,7 @@ export function formValuesOf(entry: CatalogEntry, app: SamlApplication): SsoForm
     defaultRelayState: sso.defaultRelayState, nameIdFormat: sso.nameIdFormat, nameIdSource: sso.nameIdSource,
     signing: sso.signAssertion && sso.signResponse ? 'both' : sso.signResponse ? 'response' : 'assertion',
     signatureAlgorithm: sso.signatureAlgorithm, spCertificate: sso.spCertificatePem ?? '', requireSignedRequests: sso.requireSignedRequests,
-    attributes: attributeRows(entry, app),
+    attributes: attributeRows(entry, app), rerender: [],
   };
 }
 
@@ -103,6 +105,7 @@ export function formValuesFromBody(entry: CatalogEntry, body: Record<string, unk
     nameIdFormat: field(body, 'nameIdFormat'), nameIdSource: field(body, 'nameIdSource'),
     signing: signing === 'both' || signing === 'response' ? signing : 'assertion', signatureAlgorithm: field(body, 'signatureAlgorithm'),
     spCertificate: field(body, 'spCertificate').trim(), requireSignedRequests: checked(body, 'requireSignedRequests'), attributes,
+    rerender: fields(body, 'rerender').slice(0, 60),
   };
 }
 
@@ -114,6 +117,7 @@ export function updateInputOf(values: SsoFormValues): Record<string, unknown> {
   const sources = USER_ATTRIBUTE_SOURCES as readonly string[];
   return {
     placeholders: values.placeholders,
+    ...(values.rerender.length > 0 ? { rerender: values.rerender } : {}),
     sso: {
       idpEntityId: values.idpEntityId || undefined, spEntityId: render(values.spEntityId), acsUrls, defaultAcsUrl: acsUrls[0],
       loginUrl: render(values.loginUrl), defaultRelayState: render(values.defaultRelayState),

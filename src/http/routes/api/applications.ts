@@ -12,7 +12,7 @@ import { API_META } from '../../middleware/auth';
 export function applicationsApi(ctx: AppContext): Router {
   const router = Router();
   const id = (value: unknown) => String(value);
-  const present = (app: Application) => ({ ...app, urls: apps.applicationUrls(ctx, app.slug) });
+  const present = (app: Application) => ({ ...app, urls: apps.applicationUrls(ctx, app.slug), warnings: apps.applicationWarnings(app) });
 
   router.get('/applications', async (req, res) => {
     const { items, total } = await ctx.store.applications.list(parseInput(pageQuery, req.query));
