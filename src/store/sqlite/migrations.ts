@@ -269,16 +269,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
   },
 ];
 
-export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
+export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
 
+/**
+ * Apply every migration this database has not recorded, in version order. Versions are judged
+ * one by one, not by the highest applied: work that lands in parallel may add version 11 after a
+ * database already ran 12, and 11 must still run there.
+ */
 export function migrate(db: Database.Database): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
-  const current = (db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null }).v ?? 0;
-  if (current > LATEST_SCHEMA_VERSION) {
-    throw new Error(`The database schema is version ${current}, newer than this Gatehouse (${LATEST_SCHEMA_VERSION}). Upgrade Gatehouse or restore a matching backup.`);
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  const unknown = [...applied].filter((v) => !MIGRATIONS.some((m) => m.version === v));
+  if (unknown.length > 0) {
+    throw new Error(`The database schema has version ${Math.max(...unknown)}, which this Gatehouse (${LATEST_SCHEMA_VERSION}) does not know. Upgrade Gatehouse or restore a matching backup.`);
   }
-  for (const migration of MIGRATIONS.filter((m) => m.version > current)) {
+  for (const migration of [...MIGRATIONS].sort((a, b) => a.version - b.version).filter((m) => !applied.has(m.version))) {
     db.transaction(() => {
       db.exec(migration.sql);
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
