@@ -15,6 +15,7 @@ import { checkPlaceholderValues, followTemplates, templateAttributes, templateSs
 import { ssoInputOf, toSsoSettings } from './sso-settings';
 import { getGroup, groupTarget } from './groups';
 import { enqueueForApp } from './provisioning';
+import { connectionFollowingPlaceholders } from './scim-connection';
 import { enqueueGroup } from './provisioning-groups';
 import { parseInput } from './validation';
 
@@ -172,7 +173,11 @@ export async function updateApplication(ctx: AppContext, meta: RequestMeta, id: 
     updatedAt: ctx.clock.now().toISOString(),
   };
   checkActivation(app);
-  await saveWithUniqueSpEntityId(ctx, app, before.sso?.spEntityId, () => ctx.store.applications.update(app));
+  const movedConnection = await connectionFollowingPlaceholders(ctx, app, entry.scim?.baseUrlTemplate, before.placeholders, values);
+  await ctx.store.transaction(async () => {
+    await saveWithUniqueSpEntityId(ctx, app, before.sso?.spEntityId, () => ctx.store.applications.update(app));
+    if (movedConnection) await ctx.store.idm.put(movedConnection);
+  });
   await ctx.insights.record(meta, {
     type: 'application_update', outcome: 'success', target: appTarget(app), appId: app.id,
     detail: { fields: Object.keys(input as object) },

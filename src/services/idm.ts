@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { renderTemplate, unreplaced } from '../catalog/template';
+import { unreplaced } from '../catalog/template';
 import { allowsInsecureLoopback } from '../config';
 import type { AppContext } from '../context';
 import { conflict, unprocessable } from '../errors';
@@ -11,7 +11,7 @@ import type { Application, IdmConnection } from '../store';
 import { acsUrlProblem } from './application-input';
 import { enqueueForApp } from './provisioning';
 import { outboundGuardFor } from './outbound';
-import { idmTokenAad, scimClientFor } from './scim-connection';
+import { idmTokenAad, renderedBaseUrl, scimClientFor } from './scim-connection';
 import { enqueueGroup } from './provisioning-groups';
 import { appTarget, getApplication } from './applications';
 import { parseInput } from './validation';
@@ -65,7 +65,7 @@ export async function idmView(ctx: AppContext, app: Application): Promise<IdmVie
   const connection = await ctx.store.idm.find(app.id);
   return {
     supported: Boolean(scim?.users), groupsSupported: scim?.groups ?? null,
-    baseUrl: connection?.baseUrl ?? (scim?.baseUrlTemplate ? renderTemplate(scim.baseUrlTemplate, app.placeholders).replace(/\/+$/, '') : ''),
+    baseUrl: connection?.baseUrl ?? (scim?.baseUrlTemplate ? renderedBaseUrl(scim.baseUrlTemplate, app.placeholders) : ''),
     tokenMasked: connection ? `••••••••${connection.tokenHint}` : null,
     active: connection?.active ?? false, groupsEnabled: connection?.groupsEnabled ?? false, activatedAt: connection?.activatedAt ?? null,
     mappings: (scim?.mappings ?? []).map((m) => ({ ...m, sent: m.required || !(connection?.excludedMappings ?? []).includes(m.scim) })),

@@ -36,6 +36,34 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
       expect(page.text).not.to.contain('Edited by hand');
     });
 
+    it('a saved SCIM connection whose base URL still follows the template moves too; one typed by hand stays', async () => {
+      const followed = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-scim-follow', placeholders: { YOUR_SUBDOMAIN: 'umbrella' } }).expect(201)).body;
+      await h.api().put(`/api/v1/applications/${followed.id}/idm`).send({ token: 'monday-token-0123456789' }).expect(200);
+      const typed = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-scim-typed', placeholders: { YOUR_SUBDOMAIN: 'cyberdyne' } }).expect(201)).body;
+      await h.api().put(`/api/v1/applications/${typed.id}/idm`).send({ baseUrl: 'https://scim.cyberdyne.example/v2', token: 'monday-token-0123456789' }).expect(200);
+
+      await saveSsoTab(followed.id, { ph_YOUR_SUBDOMAIN: 'umbrella-eu' });
+      await saveSsoTab(typed.id, { ph_YOUR_SUBDOMAIN: 'skynet' });
+      expect((await h.ctx.store.idm.find(followed.id))?.baseUrl).to.equal('https://umbrella-eu.monday.com/scim/v2');
+      expect((await h.ctx.store.idm.find(typed.id))?.baseUrl).to.equal('https://scim.cyberdyne.example/v2');
+    });
+
+    it('while Identity Management is active, a change that would move its base URL is refused and nothing changes', async () => {
+      const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-scim-live', placeholders: { YOUR_SUBDOMAIN: 'hooli' } }).expect(201)).body;
+      await h.api().put(`/api/v1/applications/${app.id}/idm`).send({ token: 'monday-token-0123456789' }).expect(200);
+      // Arrange: a connection that was verified and activated earlier.
+      const connection = (await h.ctx.store.idm.find(app.id))!;
+      await h.ctx.store.idm.put({ ...connection, active: true, activatedAt: h.clock.now().toISOString() });
+
+      const res = await h.api().patch(`/api/v1/applications/${app.id}`).send({ placeholders: { YOUR_SUBDOMAIN: 'piedpiper' } }).expect(409);
+      expect(res.body.code).to.equal('idm.base_url_locked');
+      expect(res.body.message).to.contain('https://piedpiper.monday.com/scim/v2');
+      const after = await stored(app.id);
+      expect(after.placeholders).to.deep.equal({ YOUR_SUBDOMAIN: 'hooli' });
+      expect(after.sso.spEntityId).to.equal('https://hooli.monday.com/saml/saml_callback');
+      expect((await h.ctx.store.idm.find(app.id))?.baseUrl).to.equal('https://hooli.monday.com/scim/v2');
+    });
+
     it('keeps a field edited by hand, marks it with the template value, and re-renders it when asked', async () => {
       const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'monday', slug: 'monday-hand', placeholders: { YOUR_SUBDOMAIN: 'initech' } }).expect(201)).body;
       await saveSsoTab(app.id, { loginUrl: 'https://sso.initech.example/monday' });
