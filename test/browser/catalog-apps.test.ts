@@ -13,8 +13,8 @@ import { chromiumAvailable, startBrowserRig, type BrowserRig } from '../helpers/
 const CASES = [
   {
     id: 'clickup', label: 'ClickUp',
-    placeholders: { YOUR_ID: '9012345678' },
-    spEntityId: 'https://api.clickup.com/v1/team/9012345678/saml', handOff: 'certificate',
+    placeholders: { YOUR_ID: '9012345678', YOUR_SP_ENTITY_ID: 'https://app.clickup.test/sp', YOUR_ACS_URL: 'https://app.clickup.test/acs' },
+    spEntityId: 'https://app.clickup.test/sp', handOff: 'certificate',
   },
   {
     id: 'quip', label: 'Quip',

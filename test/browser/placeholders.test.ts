@@ -60,25 +60,29 @@ import { chromiumAvailable, startBrowserRig, type BrowserRig } from '../helpers/
     expect(await page.locator('.hand-edited').count()).to.equal(0);
   });
 
-  it('ClickUp: the saved page and the banner both ask for YOUR_ID; a workspace ID in words is refused; the number fills the SP values', async () => {
+  it('ClickUp: the saved page and the banner name the same values left; a workspace ID in words is refused; the number fills the SCIM base URL', async () => {
     const { page } = rig;
     await addFromCatalog('clickup', 'ClickUp ids');
     await page.click('button:has-text("Save Application")');
-    expect(await page.textContent('.placeholders-left')).to.contain('Next: replace YOUR_ID on the SSO tab');
+    const left = await page.textContent('.placeholders-left');
+    expect(left!.match(/YOUR_[A-Z0-9_]+/g)).to.deep.equal(['YOUR_SP_ENTITY_ID', 'YOUR_ACS_URL']);
     await page.click('text=Configure Application');
     await page.waitForURL(/tab=sso/);
     const banner = await page.textContent('.placeholders-left');
-    expect(banner).to.contain('Replace YOUR_ID on the SSO tab');
-    expect(banner!.match(/YOUR_[A-Z0-9_]+/g)).to.deep.equal(['YOUR_ID']);
+    expect(banner!.match(/YOUR_[A-Z0-9_]+/g)).to.deep.equal(['YOUR_SP_ENTITY_ID', 'YOUR_ACS_URL']);
     await page.fill('#ph_YOUR_ID', 'my-team');
     await page.click('#sso-form button:has-text("Save")');
     expect(await page.textContent('.flash.bad')).to.contain('is not a valid Workspace ID');
     await page.fill('#ph_YOUR_ID', '9012345678');
+    await page.fill('#ph_YOUR_SP_ENTITY_ID', 'https://app.clickup.test/sp/9012345678');
+    await page.fill('#ph_YOUR_ACS_URL', 'https://app.clickup.test/acs/9012345678');
     await saveSso();
-    expect(await page.inputValue('#spEntityId')).to.contain('/team/9012345678/');
-    expect(await page.inputValue('#acsUrls')).to.contain('/team/9012345678/');
+    expect(await page.inputValue('#spEntityId')).to.equal('https://app.clickup.test/sp/9012345678');
+    expect(await page.inputValue('#acsUrls')).to.equal('https://app.clickup.test/acs/9012345678');
     expect(await page.textContent('label[for=spEntityId]')).to.contain("check this against the vendor's admin page");
     expect(await page.locator('.placeholders-left').count()).to.equal(0);
+    await page.click('a[href="?tab=idm"]');
+    expect(await page.inputValue('#baseUrl')).to.equal('https://api.clickup.com/v2/scim/team/9012345678');
     await rig.shot('clickup-configured');
   });
 

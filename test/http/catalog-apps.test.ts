@@ -85,7 +85,7 @@ describe('Catalog API and applications made from catalog entries', () => {
 
     it('refuses to create it switched on while placeholders are left, naming them', async () => {
       const res = await create({ catalogId: 'clickup', slug: 'clickup-on', ssoActive: true }).expect(422);
-      expect(res.body.message).to.contain('YOUR_ID');
+      expect(res.body.message).to.contain('YOUR_SP_ENTITY_ID').and.to.contain('YOUR_ACS_URL');
       expect((await h.ctx.store.applications.findBySlug('clickup-on'))).to.equal(undefined);
     });
 

@@ -113,14 +113,17 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
   });
 
   describe('ClickUp\u2019s YOUR_ID', () => {
-    it('goes into the SP entity ID and ACS URL, which stay flagged for checking; a workspace ID that is not a number is refused', async () => {
+    it('goes into the SCIM base URL; a workspace ID that is not a number is refused; the SP values stay to paste, flagged', async () => {
       const refused = await h.api().post('/api/v1/applications').send({ catalogId: 'clickup', slug: 'clickup-words', placeholders: { YOUR_ID: 'my-team' } }).expect(422);
       expect(refused.body.code).to.equal('applications.placeholder_invalid');
       expect(refused.body.message).to.contain('placeholders.YOUR_ID').and.to.contain('Workspace ID');
-      const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'clickup', slug: 'clickup-id', placeholders: { YOUR_ID: '9012345678' } }).expect(201)).body as SamlApplication;
-      expect(app.sso.spEntityId).to.contain('/9012345678/');
-      expect(app.sso.acsEndpoints[0].url).to.contain('/9012345678/');
+      const app = (await h.api().post('/api/v1/applications').send({ catalogId: 'clickup', slug: 'clickup-id', placeholders: {
+        YOUR_ID: '9012345678', YOUR_SP_ENTITY_ID: 'https://app.clickup.test/sp/9012345678', YOUR_ACS_URL: 'https://app.clickup.test/acs/9012345678',
+      } }).expect(201)).body as SamlApplication;
+      expect(app.sso.spEntityId).to.equal('https://app.clickup.test/sp/9012345678');
+      expect(app.sso.acsEndpoints[0].url).to.equal('https://app.clickup.test/acs/9012345678');
       expect(app.ssoActive).to.equal(true);
+      expect((await h.api().get(`/api/v1/applications/${app.id}/idm`).expect(200)).body.baseUrl).to.equal('https://api.clickup.com/v2/scim/team/9012345678');
       const page = await admin.get(`/admin/applications/${app.id}?tab=sso`).expect(200);
       expect(page.text).to.match(/SP entity ID <span class="check"[^>]*>check this against the vendor's admin page/);
       expect(page.text).to.match(/ACS URLs <span class="muted small">[^<]*<\/span> <span class="check"/);
@@ -132,7 +135,7 @@ describe('Placeholders in the portal: templated fields follow them, hand edits a
       const names = (html: string) => /class="[^"]*placeholders-left[^"]*">([\s\S]*?)<\/p>/.exec(html)?.[1].match(/YOUR_[A-Z0-9_]+/g) ?? [];
       const app = (await h.ctx.store.applications.findBySlug('clickup-left'))!;
       const banner = await admin.get(`/admin/applications/${app.id}?tab=sso`).expect(200);
-      expect(names(saved.text)).to.deep.equal(['YOUR_ID']);
+      expect(names(saved.text)).to.deep.equal(['YOUR_SP_ENTITY_ID', 'YOUR_ACS_URL']);
       expect(names(banner.text)).to.deep.equal(names(saved.text));
     });
   });

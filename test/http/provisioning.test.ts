@@ -88,7 +88,7 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
 
   it('sends ClickUp\u2019s role attribute: member by default, or the role the admin sets', async () => {
     const app = (await h.api().post('/api/v1/applications').send({
-      catalogId: 'clickup', placeholders: { YOUR_ID: '9012345678' },
+      catalogId: 'clickup', placeholders: { YOUR_ID: '9012345678', YOUR_SP_ENTITY_ID: 'https://app.clickup.test/sp', YOUR_ACS_URL: 'https://app.clickup.test/acs' },
     }).expect(201)).body;
     const group = await createGroup(h, 'Roles');
     await h.api().put(`/api/v1/applications/${app.id}/groups/${group.id}`).expect(204);

@@ -21,8 +21,11 @@ describe('The application catalog (catalog/<id>/)', () => {
 
   it('gives the placeholders the seeds name: YOUR_ID for ClickUp, YOUR_SUBDOMAIN for monday.com', () => {
     expect(catalog.get('monday')!.placeholders.map((p) => p.name)).to.deep.equal(['YOUR_SUBDOMAIN']);
-    expect(catalog.get('clickup')!.placeholders.map((p) => p.name)).to.deep.equal(['YOUR_ID', 'YOUR_SCIM_BASE_URL']);
-    expect(catalog.get('clickup')!.saml!.spEntityId).to.contain('YOUR_ID');
+    // ClickUp shows its SP values only in its UI: whole values to paste; YOUR_ID fills the SCIM
+    // base URL, the one pattern a source gives (the JumpCloud guide).
+    expect(catalog.get('clickup')!.placeholders.map((p) => p.name)).to.deep.equal(['YOUR_ID', 'YOUR_SP_ENTITY_ID', 'YOUR_ACS_URL']);
+    expect(catalog.get('clickup')!.saml!.spEntityId).to.equal('YOUR_SP_ENTITY_ID');
+    expect(catalog.get('clickup')!.scim!.baseUrlTemplate).to.equal('https://api.clickup.com/v2/scim/team/YOUR_ID');
     expect(catalog.get('monday')!.saml!.spEntityId).to.equal('https://YOUR_SUBDOMAIN.monday.com/saml/saml_callback');
   });
 
