@@ -257,8 +257,9 @@ export interface SessionRepository {
   /** `userId`: who is signed in with this session (null while anonymous). */
   set(sid: string, data: string, expiresAt: string, userId?: string | null): Promise<void>;
   touch(sid: string, expiresAt: string): Promise<void>;
+  /** End the session for good: a later `set` of the same sid (a request still running) is ignored. */
   destroy(sid: string): Promise<void>;
-  /** End every session of a user except `exceptSid`; returns how many ended. */
+  /** End every session of a user except `exceptSid`, for good like `destroy`; returns how many ended. */
   destroyForUser(userId: string, exceptSid?: string): Promise<number>;
   purgeExpired(now: string): Promise<number>;
 }

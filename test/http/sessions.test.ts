@@ -9,6 +9,13 @@ describe('A password change ends the user\'s other sessions', () => {
   afterEach(async () => { await h.close(); });
 
   const signedIn = async (agent: TestAgent) => (await agent.get('/account/password')).status === 200;
+  /** The session id inside the agent's signed session cookie (`s:<sid>.<signature>`). */
+  const sessionIdOf = async (agent: TestAgent) => {
+    const cookie = agent.jar.getCookie('gatehouse.sid', { domain: '127.0.0.1', path: '/', secure: false, script: false } as never)
+      ?? agent.jar.getCookies({ path: '/', secure: false, script: false } as never).find((c) => c.name === 'gatehouse.sid');
+    const value = decodeURIComponent(cookie!.value);
+    return /^s:([^.]+)\./.exec(value)![1];
+  };
   const ADMIN = 'admin@gatehouse.local';
 
   it('keeps the session that changed its own password and signs out the others', async () => {
@@ -54,6 +61,36 @@ describe('A password change ends the user\'s other sessions', () => {
     expect(await signedIn(admin)).to.equal(true);
     await admin.get('/admin/users').expect(200);
     expect(await signedIn(adminElsewhere)).to.equal(false);
+  });
+
+  it('a request of an ended session that was already running cannot write that session back', async () => {
+    const user = await createUser(h);
+    const { agent: laptop } = await signIn(h, user.username, user.password);
+    const { agent: phone } = await signIn(h, user.username, user.password);
+    // The phone's session as its in-flight request holds it (express-session saves it at the end).
+    const phoneSid = await sessionIdOf(phone);
+    const inFlight = await h.ctx.store.sessions.get(phoneSid, h.clock.now().toISOString());
+    expect(inFlight, 'the phone is signed in').to.be.a('string');
+    const page = await laptop.get('/account/password').expect(200);
+    await laptop.post('/account/password').type('form')
+      .send({ _csrf: csrfFrom(page.text), current: user.password, password: 'a brand new password', confirm: 'a brand new password' }).expect(303);
+    // The phone's request finishes after the change and saves its session, as an idle refresh would.
+    await h.ctx.store.sessions.set(phoneSid, inFlight!, new Date(h.clock.now().getTime() + 3_600_000).toISOString(), user.id);
+    expect(await h.ctx.store.sessions.get(phoneSid, h.clock.now().toISOString())).to.equal(undefined);
+    const res = await phone.get('/').expect(303);
+    expect(res.headers.location).to.equal('/login');
+    expect(await signedIn(laptop)).to.equal(true);
+  });
+
+  it('a signed-out session stays ended even when a request that was still running saves it', async () => {
+    const user = await createUser(h);
+    const { agent } = await signIn(h, user.username, user.password);
+    const sid = await sessionIdOf(agent);
+    const inFlight = await h.ctx.store.sessions.get(sid, h.clock.now().toISOString());
+    const page = await agent.get('/logout').expect(200);
+    await agent.post('/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    await h.ctx.store.sessions.set(sid, inFlight!, new Date(h.clock.now().getTime() + 3_600_000).toISOString(), user.id);
+    expect(await h.ctx.store.sessions.get(sid, h.clock.now().toISOString())).to.equal(undefined);
   });
 
   it('finds a user\'s sessions in the store by the user id', async () => {

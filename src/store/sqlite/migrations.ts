@@ -267,6 +267,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       ALTER TABLE provisioned_groups ADD COLUMN sent_json TEXT CHECK (sent_json IS NULL OR json_valid(sent_json));
     `,
   },
+  {
+    // An ended session stays as a tombstone until it expires, so a request of it that was still
+    // running cannot write it back (records.ts createSessionRepository).
+    version: 13,
+    name: 'ended sessions are kept as tombstones',
+    sql: `ALTER TABLE sessions ADD COLUMN ended INTEGER NOT NULL DEFAULT 0 CHECK (ended IN (0, 1));`,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));

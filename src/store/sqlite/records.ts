@@ -135,11 +135,18 @@ export function createEventRepository(db: Database.Database): EventRepository & 
   };
 }
 
+/**
+ * Ended sessions stay as tombstones (`ended = 1`, data cleared) until their cookie would have
+ * expired: a request of that session still running when it was ended (a sign-out, a password
+ * change elsewhere) saves it at its end, and that write must not bring it back.
+ */
 export function createSessionRepository(db: Database.Database): SessionRepository {
-  const get = db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ?');
+  const get = db.prepare('SELECT data FROM sessions WHERE sid = ? AND expires_at > ? AND ended = 0');
   const set = db.prepare(`INSERT INTO sessions (sid, data, expires_at, user_id) VALUES (?, ?, ?, ?)
-    ON CONFLICT(sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id`);
-  const destroyForUser = db.prepare('DELETE FROM sessions WHERE user_id = ? AND sid IS NOT ?');
+    ON CONFLICT(sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, user_id = excluded.user_id
+    WHERE sessions.ended = 0`);
+  const end = db.prepare("UPDATE sessions SET ended = 1, data = '{}' WHERE sid = ? AND ended = 0");
+  const endForUser = db.prepare("UPDATE sessions SET ended = 1, data = '{}' WHERE user_id = ? AND sid IS NOT ? AND ended = 0");
   return {
     async get(sid, now) {
       return (get.get(sid, now) as { data: string } | undefined)?.data;
@@ -148,13 +155,13 @@ export function createSessionRepository(db: Database.Database): SessionRepositor
       set.run(sid, data, expiresAt, userId);
     },
     async destroyForUser(userId, exceptSid) {
-      return destroyForUser.run(userId, exceptSid ?? null).changes;
+      return endForUser.run(userId, exceptSid ?? null).changes;
     },
     async touch(sid, expiresAt) {
-      db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ?').run(expiresAt, sid);
+      db.prepare('UPDATE sessions SET expires_at = ? WHERE sid = ? AND ended = 0').run(expiresAt, sid);
     },
     async destroy(sid) {
-      db.prepare('DELETE FROM sessions WHERE sid = ?').run(sid);
+      end.run(sid);
     },
     async purgeExpired(now) {
       return db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(now).changes;
