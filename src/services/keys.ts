@@ -6,6 +6,7 @@ import type { Config } from '../config';
 import { createSecretBox, type SecretBox } from '../crypto/secret-box';
 import { unprocessable } from '../errors';
 import type { Logger } from '../log';
+import { checkSpCertificate } from '../saml/sp-certificate';
 import type { SigningCredential } from '../saml/types';
 import type { SigningKey, Store } from '../store';
 
@@ -144,6 +145,10 @@ export async function createKeyService(deps: {
       if (!cert.checkPrivateKey(privateKey)) {
         throw unprocessable('keys.mismatch', 'The certificate does not belong to this private key.');
       }
+      // The same rule as for SP certificates: SPs pin this one, and an MD5 signature or a weak
+      // key says it came from tooling too old to trust.
+      const verdict = checkSpCertificate(certificatePem);
+      if (verdict.problem) throw unprocessable('keys.certificate_refused', `The certificate ${verdict.problem}.`);
       if (new Date(cert.validTo) <= deps.now()) throw unprocessable('keys.expired', 'The certificate has expired.');
       return save(label, privateKey.export({ type: 'pkcs8', format: 'pem' }) as string, cert.toString(), false);
     },

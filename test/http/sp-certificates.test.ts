@@ -8,6 +8,10 @@ import { ADMIN_PASSWORD, createApplication, csrfFrom, signIn, startGatehouse, wi
 
 /** A self-signed SP certificate with the key size and signature digest under test. */
 function spCertificate(bits: number, digest: 'md5' | 'sha1' | 'sha256'): string {
+  return keyAndCertificate(bits, digest).certificatePem;
+}
+
+function keyAndCertificate(bits: number, digest: 'md5' | 'sha1' | 'sha256'): { privateKeyPem: string; certificatePem: string } {
   const { privateKey, publicKey } = crypto.generateKeyPairSync('rsa', { modulusLength: bits });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }) as string);
@@ -16,8 +20,9 @@ function spCertificate(bits: number, digest: 'md5' | 'sha1' | 'sha256'): string 
   cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
   cert.setSubject([{ name: 'commonName', value: 'sp.example' }]);
   cert.setIssuer([{ name: 'commonName', value: 'sp.example' }]);
-  cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }) as string), forge.md[digest].create());
-  return forge.pki.certificateToPem(cert);
+  const privateKeyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
+  cert.sign(forge.pki.privateKeyFromPem(privateKeyPem), forge.md[digest].create());
+  return { privateKeyPem, certificatePem: forge.pki.certificateToPem(cert) };
 }
 
 const EC_P256 = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'sp-ec-p256.pem'), 'utf8');
@@ -95,5 +100,14 @@ describe('SP certificates: weak keys and MD5 signatures are refused, SHA-1 is ac
     const page = await admin.get(`/admin/applications/${meta.id}?tab=sso`).expect(200);
     await admin.post(`/admin/applications/${meta.id}/sp-metadata`).type('form').send({ _csrf: csrfFrom(page.text), metadata: metadataWith(EC_P256) }).expect(303);
     expect((await h.ctx.store.applications.findById(meta.id))!.sso!.spCertificatePem).to.contain('BEGIN CERTIFICATE');
+  });
+
+  it('when an admin imports an IdP signing key whose certificate is MD5-signed, then it is refused the same way', async () => {
+    const before = (await h.ctx.store.signingKeys.list()).length;
+    const res = await h.api().post('/api/v1/applications').send(wikiApplication({ signingKey: keyAndCertificate(2048, 'md5') })).expect(422);
+    expect(res.body.code).to.equal('keys.certificate_refused');
+    expect(res.body.message).to.contain('MD5');
+    expect((await h.ctx.store.signingKeys.list()).length, 'no key stored').to.equal(before);
+    await h.api().post('/api/v1/applications').send(wikiApplication({ signingKey: keyAndCertificate(2048, 'sha256') })).expect(201);
   });
 });
