@@ -8,7 +8,7 @@ import { createInsights, SYSTEM } from './insights/recorder';
 import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
-import { createStore } from './store';
+import { openStore } from './store';
 
 /**
  * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
@@ -19,7 +19,7 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
   const clock = options.clock ?? systemClock;
   // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
   const catalog = options.catalog ?? loadCatalog();
-  const store = createStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
   try {
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));

@@ -9,6 +9,7 @@ export interface Config {
   host: string;
   publicUrl: string;
   databaseUrl: string;
+  databasePoolSize: number;
   /** Undefined in development when unset: a generated secret is kept in the store instead. */
   sessionSecret?: string;
   sessionMaxAgeHours: number;
@@ -46,7 +47,8 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'PORT', default: '8080', meaning: 'TCP port to listen on.' },
   { env: 'HOST', default: '0.0.0.0', meaning: 'Address to listen on.' },
   { env: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'Base URL that browsers and SPs use; IdP entity IDs, SSO URLs and metadata are built from it. Must be https in production.' },
-  { env: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', meaning: 'Store location. `sqlite:<path>` (the directory is created), or `sqlite::memory:` for a throwaway store.' },
+  { env: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', meaning: 'Store location. `sqlite:<path>` (the directory is created), `sqlite::memory:` for a throwaway store, or `postgres://user:password@host:5432/db` (node-postgres connection string; TLS with `?sslmode=require` or `verify-full`, see README) for several instances on one database.' },
+  { env: 'DATABASE_POOL_SIZE', default: '10', meaning: 'PostgreSQL only: the most connections one Gatehouse process opens (a bounded pool).' },
   { env: 'SESSION_SECRET', default: '(generated, kept in the store)', meaning: 'Secret that signs session cookies; at least 32 characters. Required in production.' },
   { env: 'SESSION_MAX_AGE_HOURS', default: '12', meaning: 'Absolute lifetime of a sign-in session.' },
   { env: 'SESSION_IDLE_MINUTES', default: '60', meaning: 'A session unused for this long is signed out (idle timeout).' },
@@ -102,10 +104,17 @@ function readPublicUrl(env: Env, port: number): string {
 
 function readDatabaseUrl(env: Env): string {
   const raw = env.DATABASE_URL || 'sqlite:./data/gatehouse.db';
-  if (!/^sqlite:.+/.test(raw)) {
-    throw new ConfigError('DATABASE_URL', `must look like sqlite:<path> (PostgreSQL support comes later), got "${raw}"`);
+  if (/^sqlite:.+/.test(raw)) return raw;
+  if (/^postgres(ql)?:\/\//.test(raw)) {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError('DATABASE_URL', 'is not a readable postgres:// URL (percent-encode special characters in the password)');
+    }
+    return raw;
   }
-  return raw;
+  // The value may hold a password: name the scheme only.
+  throw new ConfigError('DATABASE_URL', `must look like sqlite:<path> or postgres://…, got a "${raw.split(':')[0].slice(0, 20)}:" URL`);
 }
 
 function readKey(env: Env): Buffer | undefined {
@@ -139,6 +148,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     host: env.HOST || '0.0.0.0',
     publicUrl: readPublicUrl(env, port),
     databaseUrl: readDatabaseUrl(env),
+    databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
     sessionSecret: readSecret(env, 'SESSION_SECRET', 32),
     sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 12, 1, 24 * 30),
     sessionIdleMinutes: readInt(env, 'SESSION_IDLE_MINUTES', 60, 1, 24 * 60 * 30),

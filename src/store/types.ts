@@ -247,6 +247,8 @@ export interface SigningKeyRepository {
 
 export interface EventRepository {
   append(event: NewEvent): Promise<number>;
+  /** Commit appends still waiting for a group commit (drivers that batch them). */
+  flush?(): Promise<void> | void;
   list(filter: EventFilter): Promise<EventRecord[]>;
   /** Counts by outcome per `bucketSeconds`, from `since` to `until` (both required). */
   histogram(filter: Omit<EventFilter, 'limit' | 'before'> & { since: string; until: string }, bucketSeconds: number): Promise<EventBucket[]>;
@@ -281,7 +283,7 @@ export interface SettingsRepository {
 }
 
 export interface Store {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   users: UserRepository;
   groups: GroupRepository;
   applications: ApplicationRepository;

@@ -1,0 +1,82 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { StoreConstraintError } from '../types';
+
+/**
+ * The PostgreSQL connection of one store: a bounded pool, and transactions carried in
+ * AsyncLocalStorage, so the services' `store.transaction(async () => …)` needs no handle: every
+ * repository call made inside the unit of work runs on the transaction's own client, and calls
+ * made elsewhere meanwhile (other requests) use other pooled clients and never see its writes
+ * before COMMIT. (better-sqlite3 is synchronous and has one connection; this driver is neither.)
+ */
+export type Row = Record<string, unknown>;
+
+export interface PgDatabase {
+  /** Run one statement on the current transaction's client, or on a pooled one. */
+  query<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<pg.QueryResult<T>>;
+  /** The first row, or undefined. */
+  one<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T | undefined>;
+  many<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** BEGIN … COMMIT on one client; nested calls join the outer transaction. */
+  transaction<T>(work: () => Promise<T>): Promise<T>;
+  readonly pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+/**
+ * PostgreSQL error codes (Appendix A) to the store's own error. The field is the constraint's
+ * name as the schema declares it (`users_username_key` → `users.username`, see FIELD_OF), so the
+ * HTTP layer maps one set of names whatever the driver.
+ */
+export function translatePgError(error: unknown, fieldOf: Readonly<Record<string, string>>): unknown {
+  const e = error as { code?: string; constraint?: string; message?: string; table?: string; column?: string };
+  if (typeof e?.code !== 'string' || !e.code.startsWith('23')) return error;
+  const field = (e.constraint && fieldOf[e.constraint]) ?? (e.table && e.column ? `${e.table}.${e.column}` : e.constraint ?? 'unknown');
+  if (e.code === '23505') return new StoreConstraintError('unique', field, `${field} is already taken`);
+  if (e.code === '23503') return new StoreConstraintError('reference', field, 'a referenced record does not exist or is still in use');
+  return new StoreConstraintError('check', field, e.message ?? 'constraint failed');
+}
+
+export function createPgDatabase(connectionString: string, options: { poolSize: number; fieldOf: Readonly<Record<string, string>> }): PgDatabase {
+  const pool = new pg.Pool({ connectionString, max: options.poolSize });
+  // An idle client that errors (the server restarted) is dropped by the pool; without a listener
+  // the error would crash the process.
+  pool.on('error', () => undefined);
+  const current = new AsyncLocalStorage<pg.PoolClient>();
+  const run = async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
+    try {
+      const client = current.getStore();
+      return (await (client ?? pool).query(sql, params as unknown[])) as pg.QueryResult<T>;
+    } catch (error) {
+      throw translatePgError(error, options.fieldOf);
+    }
+  };
+  return {
+    pool,
+    query: run,
+    async one<T extends Row>(sql: string, params?: readonly unknown[]) {
+      return (await run<T>(sql, params)).rows[0] as T | undefined;
+    },
+    async many<T extends Row>(sql: string, params?: readonly unknown[]) {
+      return (await run<T>(sql, params)).rows as T[];
+    },
+    async transaction(work) {
+      if (current.getStore()) return work();
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await current.run(client, work);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw translatePgError(error, options.fieldOf);
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { PgDatabase } from './db';
+import { ACCOUNT_TABLES } from './schema-accounts';
+import { DIRECTORY_TABLES } from './schema-directory';
+import { RECORD_TABLES } from './schema-records';
+
+/**
+ * PostgreSQL migrations, numbered on their own (the schema starts where the SQLite one stands
+ * today). Each runs once, in one transaction, recorded in schema_migrations; all of it happens
+ * under a transaction-level advisory lock, so instances that start together migrate once: the
+ * others wait for the lock, then find every version recorded.
+ */
+const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
+  { version: 1, name: 'directory, applications, keys, events, sessions, sso state, accounts, provisioning', sql: `${DIRECTORY_TABLES}\n${RECORD_TABLES}\n${ACCOUNT_TABLES}` },
+];
+
+/** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */
+const MIGRATION_LOCK = 0x6761_7465;
+
+export const LATEST_PG_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
+
+export async function migratePostgres(db: PgDatabase): Promise<void> {
+  await db.transaction(async () => {
+    await db.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version integer PRIMARY KEY, name text NOT NULL, applied_at text NOT NULL)`);
+    const applied = new Set((await db.many<{ version: number }>('SELECT version FROM schema_migrations')).map((r) => r.version));
+    const unknown = [...applied].filter((v) => !MIGRATIONS.some((m) => m.version === v));
+    if (unknown.length > 0) {
+      throw new Error(`The database schema has version ${Math.max(...unknown)}, which this Gatehouse (${LATEST_PG_SCHEMA_VERSION}) does not know. Upgrade Gatehouse or restore a matching backup.`);
+    }
+    for (const migration of MIGRATIONS.filter((m) => !applied.has(m.version))) {
+      await db.query(migration.sql);
+      await db.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+        [migration.version, migration.name, new Date().toISOString()]);
+    }
+  });
+}

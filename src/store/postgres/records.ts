@@ -1,0 +1,8 @@
+import type { Store } from '../types';
+import type { PgDatabase } from './db';
+
+export const RECORD_FIELDS: Readonly<Record<string, string>> = {};
+
+export function createPgRecordRepositories(db: PgDatabase): Pick<Store, 'events' | 'sessions' | 'ssoState' | 'settings'> {
+  throw new Error(`PostgreSQL record repositories are not written yet (${typeof db})`);
+}

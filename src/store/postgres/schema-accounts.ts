@@ -1,0 +1,2 @@
+/** PostgreSQL DDL for the accounts tables (see migrations.ts); filled in by the driver port. */
+export const ACCOUNT_TABLES = '';

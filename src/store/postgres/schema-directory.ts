@@ -1,0 +1,2 @@
+/** PostgreSQL DDL for the directory tables (see migrations.ts); filled in by the driver port. */
+export const DIRECTORY_TABLES = '';
