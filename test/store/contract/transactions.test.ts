@@ -1,17 +1,8 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
-import { StoreConstraintError, type Store, type User } from '../../../src/store';
+import { StoreConstraintError, type Store } from '../../../src/store';
 import { forEachDriver } from './drivers';
-
-export function sampleUser(overrides: Partial<User> = {}): User {
-  const name = `u${crypto.randomBytes(5).toString('hex')}`;
-  const now = new Date().toISOString();
-  return {
-    id: crypto.randomUUID(), username: name, email: `${name}@example.com`, firstName: 'Ada', lastName: 'Lovelace',
-    displayName: 'Ada Lovelace', employeeId: '', title: '', state: 'active', isAdmin: false, mfaRequired: false,
-    createdAt: now, updatedAt: now, ...overrides,
-  };
-}
+import { sampleUser } from './fixtures';
 
 /** ARCHITECTURE.md "Transactions with a handle": what every driver's transaction must guarantee. */
 forEachDriver('Store contract: transactions', ({ open }) => {
