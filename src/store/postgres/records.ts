@@ -1,3 +1,4 @@
+// NOTE for the engineers porting this driver: read /work/wt/prompts/pg-note.md first. (Remove this line when done.)
 import type { Store } from '../types';
 import type { PgDatabase } from './db';
 
