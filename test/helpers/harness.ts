@@ -7,6 +7,7 @@ import { createContext } from '../../src/bootstrap';
 import { loadConfig } from '../../src/config';
 import type { AppContext, Clock } from '../../src/context';
 import type { Group, SamlApplication, User } from '../../src/store';
+import { freshPostgresUrl } from './postgres';
 
 /**
  * A Gatehouse on a throwaway in-memory store, driven through the real HTTP stack with supertest.
@@ -35,9 +36,18 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/**
+ * The store the HTTP, interop and browser suites run on: SQLite in memory, or, with
+ * GATEHOUSE_TEST_DATABASE=postgres (`npm test` sets it for its PostgreSQL pass), a fresh database
+ * on the throwaway PostgreSQL server.
+ */
+async function testDatabaseUrl(): Promise<string> {
+  return process.env.GATEHOUSE_TEST_DATABASE === 'postgres' ? freshPostgresUrl() : 'sqlite::memory:';
+}
+
 export async function startGatehouse(env: Record<string, string> = {}): Promise<Harness> {
   const config = loadConfig({
-    NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: 'sqlite::memory:', GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+    NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: await testDatabaseUrl(), GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
     SESSION_SECRET: crypto.randomBytes(32).toString('hex'), ...env,
   });
