@@ -8,7 +8,7 @@ import { createInsights, SYSTEM } from './insights/recorder';
 import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
-import { openStore } from './store';
+import { openStore, StoreConstraintError } from './store';
 
 /**
  * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
@@ -43,9 +43,16 @@ async function ensureFirstAdmin(ctx: AppContext, print: (line: string) => void):
   }
   const password = ctx.config.adminPassword ?? crypto.randomBytes(15).toString('base64url');
   const email = ctx.config.adminEmail;
-  await createUser(ctx, SYSTEM, {
-    username: email, email, firstName: 'Gatehouse', lastName: 'Admin', isAdmin: true, password,
-  });
+  try {
+    await createUser(ctx, SYSTEM, {
+      username: email, email, firstName: 'Gatehouse', lastName: 'Admin', isAdmin: true, password,
+    });
+  } catch (error) {
+    // Several instances starting together on one database: another one created the admin first
+    // (and printed its password); this one uses that account.
+    if (error instanceof StoreConstraintError && error.kind === 'unique') return;
+    throw error;
+  }
   if (!ctx.config.adminPassword) {
     print('');
     print('  First start: created the Gatehouse admin account.');

@@ -8,7 +8,7 @@ import { unprocessable } from '../errors';
 import type { Logger } from '../log';
 import { checkSpCertificate } from '../saml/sp-certificate';
 import type { SigningCredential } from '../saml/types';
-import type { SigningKey, Store } from '../store';
+import { StoreConstraintError, type SigningKey, type Store } from '../store';
 
 /**
  * Signing keys: an RSA-2048 key and self-signed X.509 certificate generated with node-forge on
@@ -156,8 +156,14 @@ export async function createKeyService(deps: {
 
   if (!(await store.signingKeys.findDefault())) {
     const { privateKeyPem, certificatePem } = await generateSelfSigned('Gatehouse IdP signing', config.certValidityDays, deps.now());
-    const key = await save('Default signing key', privateKeyPem, certificatePem, true);
-    log.info('Generated the default signing key', { keyId: key.id, fingerprintSha256: key.fingerprintSha256, notAfter: key.notAfter });
+    try {
+      const key = await save('Default signing key', privateKeyPem, certificatePem, true);
+      log.info('Generated the default signing key', { keyId: key.id, fingerprintSha256: key.fingerprintSha256, notAfter: key.notAfter });
+    } catch (error) {
+      // Instances starting together on one database: at most one default key exists (a unique
+      // index), so the one that lost the race uses the winner's key.
+      if (!(error instanceof StoreConstraintError && error.kind === 'unique')) throw error;
+    }
   }
   return service;
 }
