@@ -1,14 +1,8 @@
 import { expect } from 'chai';
-import { StoreConstraintError, type Store } from '../../../src/store';
+import type { Store } from '../../../src/store';
 import { forEachDriver } from './drivers';
 import { nextTime, sampleGroup, sampleUser } from './fixtures';
-
-/** What a rejected store call threw, for asserting on a StoreConstraintError. */
-export async function refusal(attempt: Promise<unknown>): Promise<StoreConstraintError> {
-  const error = await attempt.then(() => undefined, (e: unknown) => e);
-  expect(error, 'expected a StoreConstraintError').to.be.instanceOf(StoreConstraintError);
-  return error as StoreConstraintError;
-}
+import { refusal } from './refusal';
 
 forEachDriver('Store contract: users', ({ open }) => {
   let store: Store;
