@@ -1,6 +1,6 @@
 import type { Application, ApplicationRepository, AttributeMapping, PortalImage, SsoSettings } from '../types';
 import type { PgDatabase, Row } from './db';
-import { GROUP_COLUMNS, likePattern, listPage, toGroup, type GroupRow } from './directory-sql';
+import { GROUP_COLUMNS, likePattern, listPage, refusableWrite, toGroup, type GroupRow } from './directory-sql';
 
 interface ApplicationRow extends Row {
   id: string; catalog_id: string; slug: string; display_label: string; description: string;
@@ -45,7 +45,7 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
   const changed = (result: { rowCount: number | null }) => (result.rowCount ?? 0) > 0;
   return {
     async create(app) {
-      await db.query(`INSERT INTO applications (catalog_id, display_label, description, show_in_portal, sso_active,
+      await refusableWrite(db, `INSERT INTO applications (catalog_id, display_label, description, show_in_portal, sso_active,
         signing_key_id, sp_entity_id, sso_json, attributes_json, placeholders_json, portal_json, bookmark_url, updated_at,
         id, slug, created_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
@@ -55,7 +55,7 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
       // The slug is the IdP URL SPs are configured with: it is never rewritten here.
       // sp_entity_shared_before (SQLite migration 11) clears once the app takes an entity ID of
       // its own; like SQLite, PostgreSQL evaluates every SET expression against the old row.
-      await db.query(`UPDATE applications SET catalog_id = $1, display_label = $2, description = $3,
+      await refusableWrite(db, `UPDATE applications SET catalog_id = $1, display_label = $2, description = $3,
         show_in_portal = $4, sso_active = $5, signing_key_id = $6, sp_entity_id = $7, sso_json = $8,
         attributes_json = $9, placeholders_json = $10, portal_json = $11, bookmark_url = $12, updated_at = $13,
         sp_entity_shared_before = sp_entity_shared_before AND sp_entity_id = $7 WHERE id = $14`,
@@ -85,7 +85,7 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
     },
     async bindGroup(appId, groupId, now) {
       // Atomic: of two instances binding the same group, exactly one is told it changed something.
-      return changed(await db.query(`INSERT INTO application_groups (application_id, group_id, created_at) VALUES ($1, $2, $3)
+      return changed(await refusableWrite(db, `INSERT INTO application_groups (application_id, group_id, created_at) VALUES ($1, $2, $3)
         ON CONFLICT (application_id, group_id) DO NOTHING`, [appId, groupId, now]));
     },
     async unbindGroup(appId, groupId) {

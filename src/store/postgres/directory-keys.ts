@@ -1,5 +1,6 @@
 import type { SigningKey, SigningKeyRepository } from '../types';
 import type { PgDatabase, Row } from './db';
+import { refusableWrite } from './directory-sql';
 
 interface KeyRow extends Row {
   id: string; label: string; encrypted_private_key: string; certificate_pem: string;
@@ -25,7 +26,7 @@ const toKey = (row: KeyRow): SigningKey => ({
 export function createPgSigningKeyRepository(db: PgDatabase): SigningKeyRepository {
   return {
     async create(key) {
-      await db.query(`INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      await refusableWrite(db, `INSERT INTO signing_keys (${KEY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
         [key.id, key.label, key.encryptedPrivateKey, key.certificatePem, key.fingerprintSha256,
           key.notBefore, key.notAfter, key.status, key.isDefault, key.createdAt]);
     },

@@ -62,3 +62,11 @@ export async function listPage<R extends Row & { id: string }>(
   );
   return { rows: rows.filter((r) => r.id !== null), total: Number(rows[0]?.page_total ?? 0) };
 }
+
+/**
+ * A write that a constraint may refuse: inside a transaction it runs under a savepoint, so the
+ * refusal undoes only this statement and the service can go on (see PgDatabase.savepoint).
+ */
+export function refusableWrite(db: PgDatabase, sql: string, params: readonly unknown[]) {
+  return db.savepoint(() => db.query(sql, params));
+}

@@ -3,7 +3,7 @@ import type { PgDatabase } from './db';
 import { createPgApplicationRepository } from './directory-applications';
 import { createPgSigningKeyRepository } from './directory-keys';
 import {
-  GROUP_COLUMNS, USER_COLUMNS, likePattern, listPage, nocase, toGroup, toUser, type GroupRow, type UserRow,
+  GROUP_COLUMNS, USER_COLUMNS, likePattern, listPage, nocase, refusableWrite, toGroup, toUser, type GroupRow, type UserRow,
 } from './directory-sql';
 
 /**
@@ -46,7 +46,7 @@ const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin' | 'mfaRequ
 export function createPgUserRepository(db: PgDatabase): UserRepository {
   return {
     async create(user, hash) {
-      await db.query(`INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
+      await refusableWrite(db, `INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
         title, state, is_admin, mfa_required, password_hash, created_at, updated_at)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
         user.id, user.username, user.email, user.firstName, user.lastName, user.displayName,
@@ -65,7 +65,7 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
         sets.push(`${column} = $${values.length}`);
       }
       if (sets.length === 0) return;
-      await db.query(`UPDATE users SET ${sets.join(', ')}, updated_at = $${values.length + 1} WHERE id = $${values.length + 2}`,
+      await refusableWrite(db, `UPDATE users SET ${sets.join(', ')}, updated_at = $${values.length + 1} WHERE id = $${values.length + 2}`,
         [...values, now, id]);
     },
     async delete(id) {
@@ -105,13 +105,13 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
 export function createPgGroupRepository(db: PgDatabase): GroupRepository {
   return {
     async create(group) {
-      await db.query('INSERT INTO groups (id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)',
+      await refusableWrite(db, 'INSERT INTO groups (id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)',
         [group.id, group.name, group.description, group.createdAt, group.updatedAt]);
     },
     async update(id, changes, now) {
       // SQLite reads the row and writes both fields back; here that would let two instances
       // undo each other's change. COALESCE keeps what was not given, from the row as locked.
-      await db.query(`UPDATE groups SET name = COALESCE($1, name), description = COALESCE($2, description),
+      await refusableWrite(db, `UPDATE groups SET name = COALESCE($1, name), description = COALESCE($2, description),
         updated_at = $3 WHERE id = $4`, [changes.name ?? null, changes.description ?? null, now, id]);
     },
     async delete(id) {
@@ -130,7 +130,7 @@ export function createPgGroupRepository(db: PgDatabase): GroupRepository {
     async addMember(groupId, userId) {
       // Atomic: of two instances adding the same member, exactly one is told it changed something.
       // A missing group or user is still a reference error (DO NOTHING covers the key only).
-      const result = await db.query(`INSERT INTO memberships (group_id, user_id) VALUES ($1, $2)
+      const result = await refusableWrite(db, `INSERT INTO memberships (group_id, user_id) VALUES ($1, $2)
         ON CONFLICT (group_id, user_id) DO NOTHING`, [groupId, userId]);
       return (result.rowCount ?? 0) > 0;
     },
