@@ -59,8 +59,9 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
       const values: unknown[] = [];
       for (const [key, value] of Object.entries(changes)) {
         if (value === undefined) continue;
+        // Column names are spliced into the SQL: only the mapped ones, never a key as given.
+        if (!Object.hasOwn(PROFILE_COLUMNS, key)) throw new Error(`users.update: unknown field ${key}`);
         const column = PROFILE_COLUMNS[key as keyof typeof PROFILE_COLUMNS];
-        if (!column) throw new Error(`users.update: unknown field ${key}`);
         values.push(value);
         sets.push(`${column} = $${values.length}`);
       }
