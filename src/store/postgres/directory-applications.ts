@@ -1,6 +1,6 @@
 import type { Application, ApplicationRepository, AttributeMapping, PortalImage, SsoSettings } from '../types';
 import type { PgDatabase, Row } from './db';
-import { GROUP_COLUMNS, likePattern, listPage, refusableWrite, toGroup, type GroupRow } from './directory-sql';
+import { GROUP_COLUMNS, holdsNul, likePattern, listPage, refusableWrite, toGroup, type GroupRow } from './directory-sql';
 
 interface ApplicationRow extends Row {
   id: string; catalog_id: string; slug: string; display_label: string; description: string;
@@ -65,15 +65,18 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
       return changed(await db.query('DELETE FROM applications WHERE id = $1', [id]));
     },
     async findById(id) {
+      if (holdsNul(id)) return undefined;
       const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications WHERE id = $1`, [id]);
       return row && toApplication(row);
     },
     async findBySpEntityId(spEntityId, exceptId) {
+      if (holdsNul(spEntityId)) return undefined;
       const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications
-        WHERE sp_entity_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 1`, [spEntityId, exceptId ?? '']);
+        WHERE sp_entity_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 1`, [spEntityId, holdsNul(exceptId) ? '' : exceptId ?? '']);
       return row && toApplication(row);
     },
     async findBySlug(slug) {
+      if (holdsNul(slug)) return undefined;
       const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications WHERE slug = $1`, [slug]);
       return row && toApplication(row);
     },
@@ -102,6 +105,7 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
       return rows.map(toApplication);
     },
     async isUserAuthorized(appId, userId) {
+      if (holdsNul(appId, userId)) return false;
       const row = await db.one(`SELECT 1 AS ok FROM application_groups ag JOIN memberships m ON m.group_id = ag.group_id
         WHERE ag.application_id = $1 AND m.user_id = $2 LIMIT 1`, [appId, userId]);
       return row !== undefined;

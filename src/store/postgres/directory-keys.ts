@@ -1,6 +1,6 @@
 import type { SigningKey, SigningKeyRepository } from '../types';
 import type { PgDatabase, Row } from './db';
-import { refusableWrite } from './directory-sql';
+import { holdsNul, refusableWrite } from './directory-sql';
 
 interface KeyRow extends Row {
   id: string; label: string; encrypted_private_key: string; certificate_pem: string;
@@ -31,6 +31,7 @@ export function createPgSigningKeyRepository(db: PgDatabase): SigningKeyReposito
           key.notBefore, key.notAfter, key.status, key.isDefault, key.createdAt]);
     },
     async findById(id) {
+      if (holdsNul(id)) return undefined;
       const row = await db.one<KeyRow>(`SELECT ${KEY_COLUMNS} FROM signing_keys WHERE id = $1`, [id]);
       return row && toKey(row);
     },

@@ -35,10 +35,23 @@ export function toGroup(row: GroupRow): Group {
  */
 export const nocase = (param: string) => `lower(${param}::text COLLATE "C")`;
 
-/** `%`, `_` and `\` in a search are literal characters, not wildcards (as in the SQLite driver). */
+/**
+ * `%`, `_` and `\` in a search are literal characters, not wildcards (as in the SQLite driver).
+ * SQLite's LIKE reads its pattern up to a NUL, so `%an<NUL>…%` is `%an`; PostgreSQL refuses NUL in
+ * text outright (a 500 for a crafted `?q=`), so the pattern is cut the same way.
+ */
 export function likePattern(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const nul = q.indexOf('\u0000');
+  const escaped = (nul < 0 ? q : q.slice(0, nul)).replace(/[\\%_]/g, (c) => `\\${c}`);
+  return nul < 0 ? `%${escaped}%` : `%${escaped}`;
 }
+
+/**
+ * PostgreSQL text cannot hold NUL, so no stored row matches a key that has one: lookups answer
+ * "not found" without asking (as SQLite does), instead of failing with 22021 (a 500 for a crafted
+ * login, slug or id).
+ */
+export const holdsNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
 
 /**
  * One page and the total of all matching rows, from ONE statement: both come from the same

@@ -3,7 +3,7 @@ import type { PgDatabase } from './db';
 import { createPgApplicationRepository } from './directory-applications';
 import { createPgSigningKeyRepository } from './directory-keys';
 import {
-  GROUP_COLUMNS, USER_COLUMNS, likePattern, listPage, nocase, refusableWrite, toGroup, toUser, type GroupRow, type UserRow,
+  GROUP_COLUMNS, USER_COLUMNS, holdsNul, likePattern, listPage, nocase, refusableWrite, toGroup, toUser, type GroupRow, type UserRow,
 } from './directory-sql';
 
 /**
@@ -73,10 +73,12 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
       return ((await db.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async findById(id) {
+      if (holdsNul(id)) return undefined;
       const row = await db.one<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
       return row && toUser(row);
     },
     async findByLogin(login) {
+      if (holdsNul(login)) return undefined;
       // A login that is one user's username and another's e-mail finds the username's owner, as
       // SQLite's OR over the two indexes does (username first).
       const row = await db.one<UserRow>(`SELECT ${USER_COLUMNS} FROM users
@@ -91,6 +93,7 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
       return { items: rows.map(toUser), total };
     },
     async getPasswordHash(id) {
+      if (holdsNul(id)) return undefined;
       const row = await db.one<{ h: string | null }>('SELECT password_hash AS h FROM users WHERE id = $1', [id]);
       return row ? row.h : undefined;
     },
@@ -119,6 +122,7 @@ export function createPgGroupRepository(db: PgDatabase): GroupRepository {
       return ((await db.query('DELETE FROM groups WHERE id = $1', [id])).rowCount ?? 0) > 0;
     },
     async findById(id) {
+      if (holdsNul(id)) return undefined;
       const row = await db.one<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM groups WHERE id = $1`, [id]);
       return row && toGroup(row);
     },
