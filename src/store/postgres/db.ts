@@ -23,7 +23,9 @@ export interface PgDatabase {
    * Run `work` so that a statement failing in it does not abort the surrounding transaction, as a
    * failed statement in SQLite undoes only itself: a service may catch a StoreConstraintError
    * inside `store.transaction` and go on (read who holds the value, answer 409). Outside a
-   * transaction it simply runs `work`.
+   * transaction it simply runs `work`. A unit of work runs its store calls one after another (as
+   * it must on SQLite): a sibling call run concurrently in the same transaction would be undone
+   * with a failed savepoint.
    */
   savepoint<T>(work: () => Promise<T>): Promise<T>;
   readonly pool: pg.Pool;
