@@ -19,6 +19,15 @@ export interface PgDatabase {
   many<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   /** BEGIN … COMMIT on one client; nested calls join the outer transaction. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Run `work` so that a statement failing in it does not abort the surrounding transaction, as a
+   * failed statement in SQLite undoes only itself: a service may catch a StoreConstraintError
+   * inside `store.transaction` and go on (read who holds the value, answer 409). Outside a
+   * transaction it simply runs `work`. A unit of work runs its store calls one after another (as
+   * it must on SQLite): a sibling call run concurrently in the same transaction would be undone
+   * with a failed savepoint.
+   */
+  savepoint<T>(work: () => Promise<T>): Promise<T>;
   readonly pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -43,6 +52,7 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
   // the error would crash the process.
   pool.on('error', () => undefined);
   const current = new AsyncLocalStorage<pg.PoolClient>();
+  let savepoints = 0;
   const run = async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
     try {
       const client = current.getStore();
@@ -73,6 +83,20 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
         throw translatePgError(error, options.fieldOf);
       } finally {
         client.release();
+      }
+    },
+    async savepoint(work) {
+      const client = current.getStore();
+      if (!client) return work();
+      const name = `gatehouse_${++savepoints}`;
+      await client.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await work();
+        await client.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (error) {
+        await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+        throw error;
       }
     },
     async close() {
