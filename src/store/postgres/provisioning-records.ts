@@ -13,6 +13,14 @@ const toJob = (r: JobRow): ProvisioningJob => ({
   nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at,
 });
 
+/**
+ * The pending jobs of (app $4, user $5) that job $6 stands for: itself, and the older ones its
+ * enqueuer saw committed or enqueued itself (see createPgProvisioningRepository).
+ */
+const SWEEP = `FROM provisioning_jobs n
+  WHERE n.id = $6 AND j.application_id = $4 AND j.user_id = $5 AND j.status = 'pending' AND j.id <= n.id
+    AND (j.enqueued_by = n.enqueued_by OR pg_visible_in_snapshot(j.enqueued_by, n.enqueued_seeing))`;
+
 const JOB_COLUMNS = 'j.id, j.application_id, j.user_id, j.status, j.attempts, j.next_attempt_at, j.last_error, j.created_at';
 
 /**
@@ -23,6 +31,11 @@ const JOB_COLUMNS = 'j.id, j.application_id, j.user_id, j.status, j.attempts, j.
  *   two instances finish the same job, the second UPDATE waits for the first's row locks, then
  *   re-checks `status = 'pending'` (READ COMMITTED) and finishes nothing twice; a job enqueued
  *   meanwhile has a higher id and stays pending.
+ * - "Older" means older in commit order. Ids are drawn at INSERT: a unit of work can take id 9,
+ *   stay open while another commits id 10, and commit after a worker ran 10 (and read the user
+ *   without 9's change). Finishing 9 with 10 would lose that change, so the sweep takes only the
+ *   older jobs that 10's enqueuer already saw committed, and those of its own transaction; the
+ *   rest stay pending and run once more (a reconcile that finds nothing to do, at worst).
  * - the links are upserts by their key (ON CONFLICT DO UPDATE): no unique violation when two
  *   workers link the same user at once; the last writer's remote id and `sent` win.
  * There is no claim yet: two workers calling `due` together get the same jobs (a later slice adds
@@ -45,12 +58,12 @@ export function createPgProvisioningRepository(db: PgDatabase): ProvisioningRepo
       return rows.map(toJob);
     },
     async complete(job, status, error, now) {
-      await db.query(`UPDATE provisioning_jobs SET status = $1, last_error = $2, attempts = attempts + 1, updated_at = $3
-        WHERE application_id = $4 AND user_id = $5 AND status = 'pending' AND id <= $6`, [status, error, now, job.appId, job.userId, job.id]);
+      await db.query(`UPDATE provisioning_jobs j SET status = $1, last_error = $2, attempts = j.attempts + 1, updated_at = $3
+        ${SWEEP}`, [status, error, now, job.appId, job.userId, job.id]);
     },
     async retryLater(job, at, error, now) {
-      await db.query(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3
-        WHERE application_id = $4 AND user_id = $5 AND status = 'pending' AND id <= $6`, [at, error, now, job.appId, job.userId, job.id]);
+      await db.query(`UPDATE provisioning_jobs j SET attempts = j.attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3
+        ${SWEEP}`, [at, error, now, job.appId, job.userId, job.id]);
     },
     async list(appId, limit) {
       return (await db.many<JobRow>(`SELECT ${JOB_COLUMNS} FROM provisioning_jobs j WHERE application_id = $1 ORDER BY id DESC LIMIT $2`, [appId, limit]))

@@ -50,6 +50,10 @@ CREATE INDEX application_idm_active ON application_idm (application_id) WHERE ac
 
 -- user_id has no foreign key: it may be 'group:<id>', and jobs (like links) outlive the user,
 -- whose remote account they deactivate.
+-- enqueued_by / enqueued_seeing: the transaction that enqueued the job and what it could see.
+-- Identity ids are handed out at INSERT, not at COMMIT, so an older id may commit after a newer
+-- one has been run; complete and retryLater finish only the older jobs the job's own enqueuer
+-- saw committed (provisioning-records.ts). SQLite serializes writers, so its ids follow commits.
 CREATE TABLE provisioning_jobs (
   id bigint GENERATED ALWAYS AS IDENTITY,
   application_id text NOT NULL,
@@ -60,6 +64,8 @@ CREATE TABLE provisioning_jobs (
   last_error text,
   created_at text COLLATE "C" NOT NULL,
   updated_at text COLLATE "C" NOT NULL,
+  enqueued_by xid8 NOT NULL DEFAULT pg_current_xact_id(),
+  enqueued_seeing pg_snapshot NOT NULL DEFAULT pg_current_snapshot(),
   CONSTRAINT provisioning_jobs_pkey PRIMARY KEY (id),
   CONSTRAINT provisioning_jobs_application_id_fkey FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE,
   CONSTRAINT provisioning_jobs_status_check CHECK (status IN ('pending', 'done', 'failed'))
