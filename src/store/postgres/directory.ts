@@ -1,10 +1,160 @@
-// NOTE for the engineers porting this driver: read /work/wt/prompts/pg-note.md first. (Remove this line when done.)
-import type { Store } from '../types';
+import type { GroupRepository, Page, Store, UserProfile, UserRepository } from '../types';
 import type { PgDatabase } from './db';
+import { createPgApplicationRepository } from './directory-applications';
+import { createPgSigningKeyRepository } from './directory-keys';
+import {
+  GROUP_COLUMNS, USER_COLUMNS, likePattern, listPage, nocase, toGroup, toUser, type GroupRow, type UserRow,
+} from './directory-sql';
 
-/** Constraint name → store field name (`users.username`), as the SQLite driver reports them. */
-export const DIRECTORY_FIELDS: Readonly<Record<string, string>> = {};
+/**
+ * Constraint and index name (schema-directory.ts) → the field name the SQLite driver reports for
+ * the same violation, so the HTTP layer maps one set of names. CHECK constraints report the bare
+ * column, as SQLite's message does; foreign keys, for which SQLite names nothing ('unknown'),
+ * name the referencing column.
+ */
+export const DIRECTORY_FIELDS: Readonly<Record<string, string>> = {
+  users_pkey: 'users.id',
+  users_username_key: 'users.username',
+  users_email_key: 'users.email',
+  users_state_check: 'state',
+  groups_pkey: 'groups.id',
+  groups_name_key: 'groups.name',
+  memberships_pkey: 'memberships.group_id',
+  memberships_group_id_fkey: 'memberships.group_id',
+  memberships_user_id_fkey: 'memberships.user_id',
+  signing_keys_pkey: 'signing_keys.id',
+  signing_keys_fingerprint_sha256_key: 'signing_keys.fingerprint_sha256',
+  signing_keys_status_check: 'status',
+  one_default_signing_key: 'signing_keys.is_default',
+  applications_pkey: 'applications.id',
+  applications_slug_key: 'applications.slug',
+  applications_slug_check: 'slug',
+  applications_display_label_check: 'display_label',
+  applications_signing_key_id_fkey: 'applications.signing_key_id',
+  applications_sp_entity_id_unique: 'applications.sp_entity_id',
+  application_groups_pkey: 'application_groups.application_id',
+  application_groups_application_id_fkey: 'application_groups.application_id',
+  application_groups_group_id_fkey: 'application_groups.group_id',
+};
+
+const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin' | 'mfaRequired', string> = {
+  username: 'username', email: 'email', firstName: 'first_name', lastName: 'last_name',
+  displayName: 'display_name', employeeId: 'employee_id', title: 'title', state: 'state', isAdmin: 'is_admin',
+  mfaRequired: 'mfa_required',
+};
+
+export function createPgUserRepository(db: PgDatabase): UserRepository {
+  return {
+    async create(user, hash) {
+      await db.query(`INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
+        title, state, is_admin, mfa_required, password_hash, created_at, updated_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`, [
+        user.id, user.username, user.email, user.firstName, user.lastName, user.displayName,
+        user.employeeId, user.title, user.state, user.isAdmin, user.mfaRequired, hash, user.createdAt, user.updatedAt]);
+    },
+    async update(id, changes, now) {
+      // One UPDATE naming only the changed columns: two instances changing different fields of
+      // the same user both keep their change.
+      const sets: string[] = [];
+      const values: unknown[] = [];
+      for (const [key, value] of Object.entries(changes)) {
+        if (value === undefined) continue;
+        const column = PROFILE_COLUMNS[key as keyof typeof PROFILE_COLUMNS];
+        if (!column) throw new Error(`users.update: unknown field ${key}`);
+        values.push(value);
+        sets.push(`${column} = $${values.length}`);
+      }
+      if (sets.length === 0) return;
+      await db.query(`UPDATE users SET ${sets.join(', ')}, updated_at = $${values.length + 1} WHERE id = $${values.length + 2}`,
+        [...values, now, id]);
+    },
+    async delete(id) {
+      return ((await db.query('DELETE FROM users WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    },
+    async findById(id) {
+      const row = await db.one<UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
+      return row && toUser(row);
+    },
+    async findByLogin(login) {
+      // A login that is one user's username and another's e-mail finds the username's owner, as
+      // SQLite's OR over the two indexes does (username first).
+      const row = await db.one<UserRow>(`SELECT ${USER_COLUMNS} FROM users
+        WHERE lower(username) = ${nocase('$1')} OR lower(email) = ${nocase('$1')}
+        ORDER BY lower(username) = ${nocase('$1')} DESC LIMIT 1`, [login]);
+      return row && toUser(row);
+    },
+    async list(page: Page) {
+      const where = page.q ? `WHERE username ILIKE $1 ESCAPE '\\' OR email ILIKE $1 ESCAPE '\\' OR display_name ILIKE $1 ESCAPE '\\'` : '';
+      const { rows, total } = await listPage<UserRow>(db, { columns: USER_COLUMNS, from: 'users', where, orderBy: 'lower(username), username' },
+        page.q ? [likePattern(page.q)] : [], page);
+      return { items: rows.map(toUser), total };
+    },
+    async getPasswordHash(id) {
+      const row = await db.one<{ h: string | null }>('SELECT password_hash AS h FROM users WHERE id = $1', [id]);
+      return row ? row.h : undefined;
+    },
+    async setPasswordHash(id, hash, now) {
+      await db.query('UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3', [hash, now, id]);
+    },
+    async countAdmins() {
+      return Number((await db.one<{ n: string }>('SELECT count(*) AS n FROM users WHERE is_admin'))!.n);
+    },
+  };
+}
+
+export function createPgGroupRepository(db: PgDatabase): GroupRepository {
+  return {
+    async create(group) {
+      await db.query('INSERT INTO groups (id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)',
+        [group.id, group.name, group.description, group.createdAt, group.updatedAt]);
+    },
+    async update(id, changes, now) {
+      // SQLite reads the row and writes both fields back; here that would let two instances
+      // undo each other's change. COALESCE keeps what was not given, from the row as locked.
+      await db.query(`UPDATE groups SET name = COALESCE($1, name), description = COALESCE($2, description),
+        updated_at = $3 WHERE id = $4`, [changes.name ?? null, changes.description ?? null, now, id]);
+    },
+    async delete(id) {
+      return ((await db.query('DELETE FROM groups WHERE id = $1', [id])).rowCount ?? 0) > 0;
+    },
+    async findById(id) {
+      const row = await db.one<GroupRow>(`SELECT ${GROUP_COLUMNS} FROM groups WHERE id = $1`, [id]);
+      return row && toGroup(row);
+    },
+    async list(page) {
+      const where = page.q ? `WHERE name ILIKE $1 ESCAPE '\\'` : '';
+      const { rows, total } = await listPage<GroupRow>(db, { columns: GROUP_COLUMNS, from: 'groups', where, orderBy: 'lower(name), name' },
+        page.q ? [likePattern(page.q)] : [], page);
+      return { items: rows.map(toGroup), total };
+    },
+    async addMember(groupId, userId) {
+      // Atomic: of two instances adding the same member, exactly one is told it changed something.
+      // A missing group or user is still a reference error (DO NOTHING covers the key only).
+      const result = await db.query(`INSERT INTO memberships (group_id, user_id) VALUES ($1, $2)
+        ON CONFLICT (group_id, user_id) DO NOTHING`, [groupId, userId]);
+      return (result.rowCount ?? 0) > 0;
+    },
+    async removeMember(groupId, userId) {
+      return ((await db.query('DELETE FROM memberships WHERE group_id = $1 AND user_id = $2', [groupId, userId])).rowCount ?? 0) > 0;
+    },
+    async listMembers(groupId) {
+      const rows = await db.many<UserRow>(`SELECT ${USER_COLUMNS.replace(/(\w+)/g, 'u.$1')} FROM users u
+        JOIN memberships m ON m.user_id = u.id WHERE m.group_id = $1 ORDER BY lower(u.username), u.username`, [groupId]);
+      return rows.map(toUser);
+    },
+    async listGroupsOfUser(userId) {
+      const rows = await db.many<GroupRow>(`SELECT ${GROUP_COLUMNS.replace(/(\w+)/g, 'g.$1')} FROM groups g
+        JOIN memberships m ON m.group_id = g.id WHERE m.user_id = $1 ORDER BY lower(g.name), g.name`, [userId]);
+      return rows.map(toGroup);
+    },
+  };
+}
 
 export function createPgDirectoryRepositories(db: PgDatabase): Pick<Store, 'users' | 'groups' | 'applications' | 'signingKeys'> {
-  throw new Error(`PostgreSQL directory repositories are not written yet (${typeof db})`);
+  return {
+    users: createPgUserRepository(db),
+    groups: createPgGroupRepository(db),
+    applications: createPgApplicationRepository(db),
+    signingKeys: createPgSigningKeyRepository(db),
+  };
 }

@@ -1,0 +1,118 @@
+import type { Application, ApplicationRepository, AttributeMapping, PortalImage, SsoSettings } from '../types';
+import type { PgDatabase, Row } from './db';
+import { GROUP_COLUMNS, likePattern, listPage, toGroup, type GroupRow } from './directory-sql';
+
+interface ApplicationRow extends Row {
+  id: string; catalog_id: string; slug: string; display_label: string; description: string;
+  show_in_portal: boolean; sso_active: boolean; signing_key_id: string | null; sp_entity_id: string;
+  sso_json: string; attributes_json: string; created_at: string; updated_at: string;
+  placeholders_json: string; portal_json: string; bookmark_url: string | null;
+}
+
+const APP_COLUMNS = `id, catalog_id, slug, display_label, description, show_in_portal, sso_active, signing_key_id,
+  sp_entity_id, sso_json, attributes_json, placeholders_json, portal_json, bookmark_url, created_at, updated_at`;
+const A_COLUMNS = APP_COLUMNS.replace(/(\w+)/g, 'a.$1');
+
+/**
+ * SQLite orders by display_label alone; ties then come out in insertion order (its sort is
+ * stable over a rowid scan). PostgreSQL has no such order, so ties fall back to creation.
+ */
+const BY_LABEL = 'display_label, created_at, id';
+const A_BY_LABEL = 'a.display_label, a.created_at, a.id';
+
+function toApplication(row: ApplicationRow): Application {
+  return {
+    id: row.id, catalogId: row.catalog_id, slug: row.slug, displayLabel: row.display_label,
+    description: row.description, showInPortal: row.show_in_portal, ssoActive: row.sso_active,
+    signingKeyId: row.signing_key_id ?? undefined,
+    sso: JSON.parse(row.sso_json) as SsoSettings | null,
+    attributes: JSON.parse(row.attributes_json) as AttributeMapping[],
+    placeholders: JSON.parse(row.placeholders_json) as Record<string, string>,
+    portal: JSON.parse(row.portal_json) as PortalImage,
+    bookmarkUrl: row.bookmark_url,
+    createdAt: row.created_at, updatedAt: row.updated_at,
+  };
+}
+
+/** $1…$13 in both create and update; the slug is not among them (it never changes). */
+function settingsParams(app: Application): unknown[] {
+  return [app.catalogId, app.displayLabel, app.description, app.showInPortal, app.ssoActive, app.signingKeyId ?? null,
+    app.sso?.spEntityId ?? '', JSON.stringify(app.sso), JSON.stringify(app.attributes), JSON.stringify(app.placeholders),
+    JSON.stringify(app.portal), app.bookmarkUrl, app.updatedAt];
+}
+
+export function createPgApplicationRepository(db: PgDatabase): ApplicationRepository {
+  const changed = (result: { rowCount: number | null }) => (result.rowCount ?? 0) > 0;
+  return {
+    async create(app) {
+      await db.query(`INSERT INTO applications (catalog_id, display_label, description, show_in_portal, sso_active,
+        signing_key_id, sp_entity_id, sso_json, attributes_json, placeholders_json, portal_json, bookmark_url, updated_at,
+        id, slug, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+      [...settingsParams(app), app.id, app.slug, app.createdAt]);
+    },
+    async update(app) {
+      // The slug is the IdP URL SPs are configured with: it is never rewritten here.
+      // sp_entity_shared_before (SQLite migration 11) clears once the app takes an entity ID of
+      // its own; like SQLite, PostgreSQL evaluates every SET expression against the old row.
+      await db.query(`UPDATE applications SET catalog_id = $1, display_label = $2, description = $3,
+        show_in_portal = $4, sso_active = $5, signing_key_id = $6, sp_entity_id = $7, sso_json = $8,
+        attributes_json = $9, placeholders_json = $10, portal_json = $11, bookmark_url = $12, updated_at = $13,
+        sp_entity_shared_before = sp_entity_shared_before AND sp_entity_id = $7 WHERE id = $14`,
+      [...settingsParams(app), app.id]);
+    },
+    async delete(id) {
+      return changed(await db.query('DELETE FROM applications WHERE id = $1', [id]));
+    },
+    async findById(id) {
+      const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications WHERE id = $1`, [id]);
+      return row && toApplication(row);
+    },
+    async findBySpEntityId(spEntityId, exceptId) {
+      const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications
+        WHERE sp_entity_id = $1 AND id <> $2 ORDER BY created_at, id LIMIT 1`, [spEntityId, exceptId ?? '']);
+      return row && toApplication(row);
+    },
+    async findBySlug(slug) {
+      const row = await db.one<ApplicationRow>(`SELECT ${APP_COLUMNS} FROM applications WHERE slug = $1`, [slug]);
+      return row && toApplication(row);
+    },
+    async list(page) {
+      const where = page.q ? `WHERE display_label ILIKE $1 ESCAPE '\\' OR slug ILIKE $1 ESCAPE '\\'` : '';
+      const { rows, total } = await listPage<ApplicationRow>(db, { columns: APP_COLUMNS, from: 'applications', where, orderBy: BY_LABEL },
+        page.q ? [likePattern(page.q)] : [], page);
+      return { items: rows.map(toApplication), total };
+    },
+    async bindGroup(appId, groupId, now) {
+      // Atomic: of two instances binding the same group, exactly one is told it changed something.
+      return changed(await db.query(`INSERT INTO application_groups (application_id, group_id, created_at) VALUES ($1, $2, $3)
+        ON CONFLICT (application_id, group_id) DO NOTHING`, [appId, groupId, now]));
+    },
+    async unbindGroup(appId, groupId) {
+      return changed(await db.query('DELETE FROM application_groups WHERE application_id = $1 AND group_id = $2', [appId, groupId]));
+    },
+    async listBoundGroups(appId) {
+      const rows = await db.many<GroupRow>(`SELECT ${GROUP_COLUMNS.replace(/(\w+)/g, 'g.$1')} FROM groups g
+        JOIN application_groups ag ON ag.group_id = g.id WHERE ag.application_id = $1 ORDER BY lower(g.name), g.name`, [appId]);
+      return rows.map(toGroup);
+    },
+    async listForGroup(groupId) {
+      const rows = await db.many<ApplicationRow>(`SELECT ${A_COLUMNS} FROM applications a
+        JOIN application_groups ag ON ag.application_id = a.id WHERE ag.group_id = $1 ORDER BY ${A_BY_LABEL}`, [groupId]);
+      return rows.map(toApplication);
+    },
+    async isUserAuthorized(appId, userId) {
+      const row = await db.one(`SELECT 1 AS ok FROM application_groups ag JOIN memberships m ON m.group_id = ag.group_id
+        WHERE ag.application_id = $1 AND m.user_id = $2 LIMIT 1`, [appId, userId]);
+      return row !== undefined;
+    },
+    async listForUser(userId) {
+      // EXISTS, not DISTINCT: an app reached through two of the user's groups is listed once.
+      const rows = await db.many<ApplicationRow>(`SELECT ${A_COLUMNS} FROM applications a WHERE EXISTS (
+          SELECT 1 FROM application_groups ag JOIN memberships m ON m.group_id = ag.group_id
+          WHERE ag.application_id = a.id AND m.user_id = $1)
+        ORDER BY ${A_BY_LABEL}`, [userId]);
+      return rows.map(toApplication);
+    },
+  };
+}
