@@ -125,6 +125,21 @@ forEachDriver('Store contract: provisioning jobs', ({ open }) => {
     }).catch(() => undefined);
     expect(await store.provisioning.list(app, 10)).to.deep.equal([]);
   });
+
+  it('finishes the jobs one unit of work enqueued for a user together, and those enqueued before it', async () => {
+    const app = await newApp(store);
+    await store.provisioning.enqueue(app, 'u1', NOW);
+    await store.transaction(async () => {
+      await store.provisioning.enqueue(app, 'u1', NOW);
+      await store.provisioning.enqueue(app, 'u2', NOW);
+      await store.provisioning.enqueue(app, 'u1', NOW);
+    });
+    const job = (await store.provisioning.due(NOW, 10)).find((j) => j.userId === 'u1') as ProvisioningJob;
+    await store.provisioning.complete(job, 'done', null, iso(1000));
+    const jobs = await store.provisioning.list(app, 10);
+    expect(jobs.filter((j) => j.userId === 'u1').map((j) => j.status)).to.deep.equal(['done', 'done', 'done']);
+    expect(jobs.find((j) => j.userId === 'u2')?.status).to.equal('pending');
+  });
 });
 
 forEachDriver('Store contract: links to remote SCIM users and groups', ({ open }) => {
