@@ -56,18 +56,19 @@ export async function assertNotThrottled(ctx: AppContext, login: string, clientI
   }
 }
 
+/**
+ * Each failure is counted by one atomic statement, so failures that several instances record at
+ * the same moment are all counted (a read-then-write would lose some); the wait it earns only ever
+ * lengthens the one already set.
+ */
 export async function recordFailedSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
   const now = ctx.clock.now();
+  const freshAfter = new Date(now.getTime() - WINDOW_MS).toISOString();
   for (const { rule, key } of await keysFor(ctx, login, clientIp)) {
-    const state = await ctx.store.throttle.find(key);
-    const fresh = !state || now.getTime() - new Date(state.windowStart).getTime() > WINDOW_MS;
-    const failures = fresh ? 1 : state.failures + 1;
+    const { failures } = await ctx.store.throttle.recordFailure(key, now.toISOString(), freshAfter);
     const over = failures - rule.free;
     const waitSeconds = over > 0 ? Math.min(2 ** (over - 1), rule.maxWaitSeconds) : 0;
-    await ctx.store.throttle.put({
-      key, failures, windowStart: fresh ? now.toISOString() : state.windowStart,
-      blockedUntil: waitSeconds > 0 ? new Date(now.getTime() + waitSeconds * 1000).toISOString() : null,
-    });
+    if (waitSeconds > 0) await ctx.store.throttle.blockUntil(key, new Date(now.getTime() + waitSeconds * 1000).toISOString());
   }
 }
 

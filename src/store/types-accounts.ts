@@ -10,6 +10,14 @@ export interface ThrottleState {
 
 export interface ThrottleRepository {
   find(key: string): Promise<ThrottleState | undefined>;
+  /**
+   * Count one failure in one atomic statement (instances record at the same moment): the first
+   * failure, or one after a window that started before `freshAfter`, starts a window at `now`
+   * with count 1 and no wait; otherwise the count goes up by one. Returns the state after it.
+   */
+  recordFailure(key: string, now: string, freshAfter: string): Promise<{ failures: number; windowStart: string }>;
+  /** Make the wait last at least until `until`; a longer wait another instance set stays. */
+  blockUntil(key: string, until: string): Promise<void>;
   put(state: ThrottleState): Promise<void>;
   delete(key: string): Promise<void>;
   purgeBefore(time: string): Promise<number>;

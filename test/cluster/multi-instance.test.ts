@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
-import { authorizedUser, csrfFrom, readPostForm, SP_ACS, SP_ENTITY_ID, startGatehouse, type Harness } from '../helpers/harness';
+import { authorizedUser, createUser, csrfFrom, readPostForm, SP_ACS, SP_ENTITY_ID, startGatehouse, type Harness } from '../helpers/harness';
 import { freshPostgresUrl, postgresAvailable } from '../helpers/postgres';
 import { acceptedBySp, ssoUrl } from '../helpers/sso';
 import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/test-sp';
@@ -59,5 +59,20 @@ import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/te
     // Not signed in: the fresh one goes to sign in (303); the replay is refused (400).
     expect(statuses).to.deep.equal([303, 400]);
     expect(answers.find((r) => r.status === 400)!.body.code).to.equal('saml.request_replayed');
+  });
+
+  it('counts failed sign-ins sent to both instances at once, every one of them', async () => {
+    const user = await createUser(a);
+    const attempt = async (h: Harness) => {
+      const page = await request(h.app).get('/login').expect(200);
+      const cookie = (page.headers['set-cookie'] as unknown as string[]).map((c) => c.split(';')[0]).join('; ');
+      return request(h.app).post('/login').set('Cookie', cookie).type('form')
+        .send({ _csrf: csrfFrom(page.text), username: user.username, password: 'not the password at all' });
+    };
+    const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => attempt(i % 2 ? a : b)));
+    const counted = answers.filter((r) => r.status === 401).length;
+    expect(counted, 'some reach the password check').to.be.greaterThan(5);
+    expect(answers.every((r) => r.status === 401 || r.status === 429)).to.equal(true);
+    expect((await a.ctx.store.throttle.find(`login:id:${user.id}`))?.failures).to.equal(counted);
   });
 });

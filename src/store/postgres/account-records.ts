@@ -44,6 +44,19 @@ export function createPgThrottleRepository(db: PgDatabase): ThrottleRepository {
       const r = await db.one<Row>('SELECT key, failures, window_start, blocked_until FROM login_throttle WHERE key = $1', [key]);
       return r && { key: r.key, failures: r.failures, windowStart: r.window_start, blockedUntil: r.blocked_until };
     },
+    async recordFailure(key, now, freshAfter) {
+      const r = await db.one<{ failures: number; window_start: string }>(`INSERT INTO login_throttle (key, failures, window_start, blocked_until)
+        VALUES ($1, 1, $2, NULL)
+        ON CONFLICT (key) DO UPDATE SET
+          failures = CASE WHEN login_throttle.window_start < $3 THEN 1 ELSE login_throttle.failures + 1 END,
+          window_start = CASE WHEN login_throttle.window_start < $3 THEN $2 ELSE login_throttle.window_start END,
+          blocked_until = CASE WHEN login_throttle.window_start < $3 THEN NULL ELSE login_throttle.blocked_until END
+        RETURNING failures, window_start`, [key, now, freshAfter]);
+      return { failures: r!.failures, windowStart: r!.window_start };
+    },
+    async blockUntil(key, until) {
+      await db.query('UPDATE login_throttle SET blocked_until = $2 WHERE key = $1 AND (blocked_until IS NULL OR blocked_until < $2)', [key, until]);
+    },
     async put(s) {
       await db.query(`INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES ($1, $2, $3, $4)
         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, blocked_until = excluded.blocked_until`,

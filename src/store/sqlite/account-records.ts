@@ -9,9 +9,22 @@ export function createThrottleRepository(db: Database.Database): ThrottleReposit
   const find = db.prepare('SELECT key, failures, window_start AS windowStart, blocked_until AS blockedUntil FROM login_throttle WHERE key = ?');
   const put = db.prepare(`INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (@key, @failures, @windowStart, @blockedUntil)
     ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, blocked_until = excluded.blocked_until`);
+  const recordFailure = db.prepare(`INSERT INTO login_throttle (key, failures, window_start, blocked_until) VALUES (@key, 1, @now, NULL)
+    ON CONFLICT(key) DO UPDATE SET
+      failures = CASE WHEN login_throttle.window_start < @freshAfter THEN 1 ELSE login_throttle.failures + 1 END,
+      window_start = CASE WHEN login_throttle.window_start < @freshAfter THEN @now ELSE login_throttle.window_start END,
+      blocked_until = CASE WHEN login_throttle.window_start < @freshAfter THEN NULL ELSE login_throttle.blocked_until END
+    RETURNING failures, window_start AS windowStart`);
+  const blockUntil = db.prepare('UPDATE login_throttle SET blocked_until = @until WHERE key = @key AND (blocked_until IS NULL OR blocked_until < @until)');
   return {
     async find(key) {
       return find.get(key) as ThrottleState | undefined;
+    },
+    async recordFailure(key, now, freshAfter) {
+      return recordFailure.get({ key, now, freshAfter }) as { failures: number; windowStart: string };
+    },
+    async blockUntil(key, until) {
+      blockUntil.run({ key, until });
     },
     async put(state) {
       put.run(state);
