@@ -84,14 +84,15 @@ export async function verifySecondFactor(ctx: AppContext, meta: RequestMeta, use
   if (!enrolment) throw unprocessable('mfa.not_enrolled', 'Two-step sign-in is not set up for this account.');
   const code = input.trim();
   const step = verifyTotp(ctx.secrets.open(enrolment.sealedSecret, `mfa:${user.id}`), code, ctx.clock.now(), enrolment.lastUsedStep);
-  if (step !== undefined) {
-    await ctx.store.mfa.put({ ...enrolment, lastUsedStep: step });
+  // Each code is taken by a compare-and-set in the store, so two instances checking the same code
+  // at the same moment accept it once (RFC 6238 §5.2: a code is used once).
+  if (step !== undefined && (await ctx.store.mfa.useStep(user.id, step))) {
     await recordSuccessfulSignIn(ctx, key, meta.clientIp);
     return 'totp';
   }
   const hash = hashCode(code);
-  if (/^[0-9a-f]{5}-?[0-9a-f]{5}$/i.test(code) && enrolment.recoveryCodeHashes.includes(hash)) {
-    await ctx.store.mfa.put({ ...enrolment, recoveryCodeHashes: enrolment.recoveryCodeHashes.filter((h) => h !== hash), lastUsedStep: stepAt(ctx.clock.now()) });
+  if (/^[0-9a-f]{5}-?[0-9a-f]{5}$/i.test(code) && enrolment.recoveryCodeHashes.includes(hash)
+    && (await ctx.store.mfa.useRecoveryCode(user.id, hash, stepAt(ctx.clock.now())))) {
     await recordSuccessfulSignIn(ctx, key, meta.clientIp);
     await ctx.insights.record(meta, { type: 'mfa_recovery_code_used', outcome: 'success', target: userTarget(user), detail: { left: enrolment.recoveryCodeHashes.length - 1 } });
     return 'recovery_code';

@@ -36,6 +36,10 @@ export interface MfaEnrolment {
 
 export interface MfaRepository {
   find(userId: string): Promise<MfaEnrolment | undefined>;
+  /** Record a used TOTP step if it is newer than the last one (compare-and-set); false: already used. */
+  useStep(userId: string, step: number): Promise<boolean>;
+  /** Remove a recovery code's hash if it is still there (compare-and-set), noting the step; false: not there. */
+  useRecoveryCode(userId: string, hash: string, step: number): Promise<boolean>;
   put(enrolment: MfaEnrolment): Promise<void>;
   delete(userId: string): Promise<boolean>;
 }

@@ -83,6 +83,18 @@ export function createPgMfaRepository(db: PgDatabase): MfaRepository {
         lastUsedStep: r.last_used_step === null ? null : Number(r.last_used_step), createdAt: r.created_at,
       } satisfies MfaEnrolment;
     },
+    async useStep(userId, step) {
+      const result = await db.query('UPDATE user_mfa SET last_used_step = $2 WHERE user_id = $1 AND (last_used_step IS NULL OR last_used_step < $2)', [userId, step]);
+      return (result.rowCount ?? 0) > 0;
+    },
+    async useRecoveryCode(userId, hash, step) {
+      // One statement: under concurrent use the second UPDATE re-checks the row after the first
+      // commits (READ COMMITTED), finds the hash gone and changes nothing.
+      const result = await db.query(`UPDATE user_mfa SET last_used_step = GREATEST(COALESCE(last_used_step, 0), $3),
+        recovery_json = (SELECT COALESCE(jsonb_agg(v), '[]'::jsonb)::text FROM jsonb_array_elements_text(recovery_json::jsonb) AS v WHERE v <> $2)
+        WHERE user_id = $1 AND recovery_json::jsonb ? $2`, [userId, hash, step]);
+      return (result.rowCount ?? 0) > 0;
+    },
     async put(e) {
       // created_at is the enrolment's start: a later put (confirm, a used step) keeps it.
       await db.query(`INSERT INTO user_mfa (user_id, sealed_secret, confirmed, recovery_json, last_used_step, created_at)

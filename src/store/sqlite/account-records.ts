@@ -48,6 +48,16 @@ export function createMfaRepository(db: Database.Database): MfaRepository {
         recoveryCodeHashes: JSON.parse(row.recovery_json) as string[], lastUsedStep: row.last_used_step, createdAt: row.created_at,
       };
     },
+    async useStep(userId, step) {
+      return db.prepare('UPDATE user_mfa SET last_used_step = ? WHERE user_id = ? AND (last_used_step IS NULL OR last_used_step < ?)')
+        .run(step, userId, step).changes > 0;
+    },
+    async useRecoveryCode(userId, hash, step) {
+      return db.prepare(`UPDATE user_mfa SET last_used_step = MAX(COALESCE(last_used_step, 0), @step),
+        recovery_json = (SELECT json_group_array(value) FROM json_each(user_mfa.recovery_json) WHERE value <> @hash)
+        WHERE user_id = @userId AND EXISTS (SELECT 1 FROM json_each(user_mfa.recovery_json) WHERE value = @hash)`)
+        .run({ userId, hash, step }).changes > 0;
+    },
     async put(e) {
       db.prepare(`INSERT INTO user_mfa (user_id, sealed_secret, confirmed, recovery_json, last_used_step, created_at)
         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(user_id) DO UPDATE SET sealed_secret = excluded.sealed_secret,
