@@ -28,14 +28,21 @@ forEachDriver('Store contract: provisioning when instances race', ({ open, kind 
     return job;
   };
 
-  it('keeps every job enqueued for one (app, user) at once; due gives one, and completing it finishes them all', async () => {
+  it('keeps every job enqueued for one (app, user) at once; due gives one at a time, and completing finishes them all', async () => {
     await Promise.all(Array.from({ length: 8 }, () => store.provisioning.enqueue(app, 'u1', NOW)));
     expect(await jobsOf('u1')).to.have.length(8);
     const due = await store.provisioning.due(NOW, 100);
     expect(due).to.have.length(1);
     expect(due[0].id).to.equal(Math.max(...(await jobsOf('u1')).map((j) => j.id)));
-    await store.provisioning.complete(due[0], 'done', null, NOW);
-    expect((await jobsOf('u1')).map((j) => [j.status, j.attempts])).to.deep.equal(Array.from({ length: 8 }, () => ['done', 1]));
+    // Completing finishes the job and the older ones its enqueuer could see. On PostgreSQL jobs
+    // enqueued by transactions running at the same moment may not be among them: they stay due
+    // and run once more (a reconcile with nothing to do), never get lost.
+    for (let round = 0, next = due; next.length > 0; round++, next = await store.provisioning.due(NOW, 100)) {
+      expect(next, 'one job at a time per (app, user)').to.have.length(1);
+      expect(round).to.be.below(8);
+      await store.provisioning.complete(next[0], 'done', null, NOW);
+    }
+    expect((await jobsOf('u1')).every((j) => j.status === 'done')).to.equal(true);
   });
 
   it('gives two instances asking at once the same due jobs (no claim yet)', async () => {
@@ -108,9 +115,8 @@ forEachDriver('Store contract: provisioning when instances race', ({ open, kind 
     expect(group?.sent?.displayName).to.equal(group?.remoteId);
   });
 
-  it('does not finish an older job whose unit of work commits after a newer job was run', async function () {
-    // SQLite serializes writers (BEGIN IMMEDIATE), so its ids follow commit order: PostgreSQL only.
-    if (kind !== 'postgres') this.skip();
+  // SQLite serializes writers (BEGIN IMMEDIATE), so its ids follow commit order: a PostgreSQL case.
+  if (kind === 'postgres') it('does not finish an older job whose unit of work commits after a newer job was run', async function () {
     let commit!: () => void;
     const held = new Promise<void>((resolve) => { commit = resolve; });
     let enqueued!: () => void;
