@@ -3,7 +3,7 @@ import { createApp } from './app';
 import { createContext } from './bootstrap';
 import { CatalogError } from './catalog/loader';
 import { ConfigError, loadConfig } from './config';
-import { runDueJobs } from './services/provisioning';
+import { startBackgroundWork } from './services/background';
 
 /** Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM. */
 async function main(): Promise<void> {
@@ -13,30 +13,14 @@ async function main(): Promise<void> {
   const server: Server = app.listen(config.port, config.host, () => {
     ctx.log.info('Gatehouse is listening', { url: config.publicUrl, port: config.port, database: config.databaseUrl.split(':')[0] });
   });
-  const purge = setInterval(() => {
-    const now = ctx.clock.now().toISOString();
-    const hourAgo = new Date(ctx.clock.now().getTime() - 3_600_000).toISOString();
-    void ctx.store.sessions.purgeExpired(now).then(() => ctx.store.ssoState.purgeExpired(now))
-      .then(() => ctx.store.throttle.purgeBefore(hourAgo)).catch((error) => ctx.log.error('Purge failed', { error }));
-  }, 60_000);
-  purge.unref();
-  // Provisioning worker: due SCIM jobs, one batch at a time (jobs live in the store, so a restart
-  // picks up where this left off).
-  let working = false;
-  const provision = setInterval(() => {
-    if (working) return;
-    working = true;
-    void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
-  }, 1000);
-  provision.unref();
+  const background = startBackgroundWork(ctx);
 
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     ctx.log.info('Stopping', { signal });
-    clearInterval(purge);
-    clearInterval(provision);
+    background.stop();
     // Let in-flight requests finish, close idle keep-alive sockets, then close the store.
     server.close(() => {
       void ctx.store.close().then(() => process.exit(0));

@@ -279,6 +279,12 @@ export interface SettingsRepository {
   get(key: string): Promise<string | undefined>;
   /** Set only when absent; returns the value now stored (first writer wins). */
   setIfAbsent(key: string, value: string): Promise<string>;
+  /**
+   * Periodic work that must run once, not once per instance: take the turn stored under `key`
+   * when it was last taken before `notAfter` (or never), recording `now`; one atomic statement,
+   * so of several instances asking at once exactly one gets true.
+   */
+  claimTurn(key: string, now: string, notAfter: string): Promise<boolean>;
   set(key: string, value: string): Promise<void>;
 }
 

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { expect } from 'chai';
 import request from 'supertest';
 import { authorizedUser, createUser, csrfFrom, readPostForm, SP_ACS, SP_ENTITY_ID, startGatehouse, type Harness } from '../helpers/harness';
+import { runHousekeeping } from '../../src/services/background';
 import { freshPostgresUrl, postgresAvailable } from '../helpers/postgres';
 import { acceptedBySp, ssoUrl } from '../helpers/sso';
 import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/test-sp';
@@ -74,5 +75,17 @@ import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/te
     expect(counted, 'some reach the password check').to.be.greaterThan(5);
     expect(answers.every((r) => r.status === 401 || r.status === 429)).to.equal(true);
     expect((await a.ctx.store.throttle.find(`login:id:${user.id}`))?.failures).to.equal(counted);
+  });
+
+  it('runs housekeeping once per interval, on whichever instance takes the turn', async () => {
+    const expiredAt = new Date(a.clock.now().getTime() - 1000).toISOString();
+    await a.ctx.store.sessions.set('expired-session', '{}', expiredAt, null);
+    const ran = await Promise.all([runHousekeeping(a.ctx), runHousekeeping(b.ctx), runHousekeeping(a.ctx), runHousekeeping(b.ctx)]);
+    expect(ran.filter(Boolean)).to.have.length(1);
+    const rows = await a.ctx.store.sessions.purgeExpired(a.clock.now().toISOString());
+    expect(rows, 'the pass that ran purged the expired session').to.equal(0);
+    a.clock.advance(61);
+    b.clock.advance(61);
+    expect((await Promise.all([runHousekeeping(b.ctx), runHousekeeping(a.ctx)])).filter(Boolean)).to.have.length(1);
   });
 });

@@ -99,6 +99,13 @@ export function createPgSettingsRepository(db: PgDatabase): SettingsRepository {
     async set(key, value) {
       await db.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]);
     },
+    async claimTurn(key, now, notAfter) {
+      // A concurrent caller's upsert waits for the winner's row, re-checks the WHERE against it
+      // (READ COMMITTED) and updates nothing.
+      const result = await db.query(`INSERT INTO settings (key, value) VALUES ($1, $2)
+        ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE settings.value COLLATE "C" < $3`, [key, now, notAfter]);
+      return (result.rowCount ?? 0) > 0;
+    },
     async setIfAbsent(key, value) {
       // First writer wins across instances, in one statement: a losing insert waits for the
       // winner's row, and the no-op update locks it and RETURNING gives its value (DO NOTHING

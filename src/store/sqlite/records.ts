@@ -210,6 +210,10 @@ export function createSettingsRepository(db: Database.Database): SettingsReposit
     async set(key, value) {
       db.prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
     },
+    async claimTurn(key, now, notAfter) {
+      return db.prepare(`INSERT INTO settings (key, value) VALUES (@key, @now)
+        ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE settings.value < @notAfter`).run({ key, now, notAfter }).changes > 0;
+    },
     async setIfAbsent(key, value) {
       db.prepare('INSERT OR IGNORE INTO settings (key, value) VALUES (?, ?)').run(key, value);
       return (db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string }).value;

@@ -1,0 +1,51 @@
+import type { AppContext } from '../context';
+import { runDueJobs } from './provisioning';
+
+/**
+ * The background work of one Gatehouse process, owned here rather than started ad hoc in
+ * main.ts (ARCHITECTURE.md "One source for each fact"):
+ * - housekeeping (expired sessions, replay IDs and pending requests, old throttle windows) runs
+ *   once per interval across all instances: each instance asks for the turn, one gets it;
+ * - the provisioning worker runs due SCIM jobs, one batch at a time.
+ */
+export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+const TURN = 'turn:housekeeping';
+
+/** One housekeeping pass if this instance gets the turn; returns whether it ran. */
+export async function runHousekeeping(ctx: AppContext): Promise<boolean> {
+  const now = ctx.clock.now();
+  // A little less than the interval, so a timer that fires a moment early still takes its turn.
+  const notAfter = new Date(now.getTime() - HOUSEKEEPING_INTERVAL_MS + 1_000).toISOString();
+  if (!(await ctx.store.settings.claimTurn(TURN, now.toISOString(), notAfter))) return false;
+  const iso = now.toISOString();
+  const sessions = await ctx.store.sessions.purgeExpired(iso);
+  const requests = await ctx.store.ssoState.purgeExpired(iso);
+  const throttles = await ctx.store.throttle.purgeBefore(new Date(now.getTime() - 3_600_000).toISOString());
+  ctx.log.debug('Housekeeping', { sessions, requests, throttles });
+  return true;
+}
+
+export interface BackgroundWork {
+  stop(): void;
+}
+
+export function startBackgroundWork(ctx: AppContext): BackgroundWork {
+  const housekeeping = setInterval(() => {
+    void runHousekeeping(ctx).catch((error) => ctx.log.error('Housekeeping failed', { error }));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
+  // Jobs live in the store, so a restart picks up where this left off.
+  let working = false;
+  const provisioning = setInterval(() => {
+    if (working) return;
+    working = true;
+    void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
+  }, 1000);
+  provisioning.unref();
+  return {
+    stop() {
+      clearInterval(housekeeping);
+      clearInterval(provisioning);
+    },
+  };
+}
