@@ -24,8 +24,8 @@ export class AppError extends Error {
  * seconds (RFC 6585 §4, RFC 9110 §10.2.3) by the error handler and by re-rendered forms.
  */
 export class RetryLaterError extends AppError {
-  constructor(code: string, message: string, readonly retryAfterSeconds: number) {
-    super(429, code, message);
+  constructor(code: string, message: string, readonly retryAfterSeconds: number, status = 429) {
+    super(status, code, message);
     this.name = 'RetryLaterError';
   }
 }

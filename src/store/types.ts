@@ -176,6 +176,14 @@ export interface PendingSso {
   payload: Record<string, unknown>;
 }
 
+/** The database cannot be reached (down, restarting, refusing connections): worth trying again later. */
+export class StoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 export class StoreConstraintError extends Error {
   constructor(readonly kind: 'unique' | 'reference' | 'check', readonly field: string, message: string) {
     super(message);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../context';
 import { AppError, RetryLaterError, isAppError } from '../../errors';
-import { StoreConstraintError } from '../../store';
+import { StoreConstraintError, StoreUnavailableError } from '../../store';
 
 /** JSON for the API and for clients that ask for it; an HTML page for browsers. */
 export function wantsJson(req: Request): boolean {
@@ -17,6 +17,10 @@ const FIELD_NAMES: Record<string, string> = {
 /** Map anything thrown to an AppError: 4xx for what the client can fix, 500 (with a trace id) otherwise. */
 export function toAppError(error: unknown): AppError {
   if (isAppError(error)) return error;
+  if (error instanceof StoreUnavailableError) {
+    // Nothing was written: a unit of work that cannot reach the database rolls back whole.
+    return new RetryLaterError('store.unavailable', 'Gatehouse cannot reach its database right now, so nothing was changed. Try again in a minute.', 30, 503);
+  }
   if (error instanceof StoreConstraintError) {
     if (error.kind === 'unique') {
       const field = FIELD_NAMES[error.field] ?? error.field;
@@ -44,7 +48,8 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
   return (error, req, res, _next) => {
     const appError = toAppError(error);
     const traceId = crypto.randomBytes(6).toString('hex');
-    if (appError.status >= 500) ctx.log.error('Unhandled error', { traceId, path: req.path, error });
+    if (appError.code === 'store.unavailable') ctx.log.warn('Database unreachable', { traceId, path: req.path, error: (error as Error).message });
+    else if (appError.status >= 500) ctx.log.error('Unhandled error', { traceId, path: req.path, error });
     else ctx.log.info('Request refused', { traceId, path: req.path, code: appError.code, detail: appError.detail });
     if (res.headersSent) return;
     res.status(appError.status).setHeader('Cache-Control', 'no-store');
@@ -60,6 +65,7 @@ export function errorHandler(ctx: AppContext): ErrorRequestHandler {
 function titleFor(status: number): string {
   if (status === 403) return 'No access';
   if (status === 404) return 'Not found';
+  if (status === 503) return 'Temporarily unavailable';
   if (status >= 500) return 'Something went wrong';
   return 'This request cannot be completed';
 }

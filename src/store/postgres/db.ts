@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { StoreConstraintError } from '../types';
+import { StoreConstraintError, StoreUnavailableError } from '../types';
 
 /**
  * The PostgreSQL connection of one store: a bounded pool, and transactions carried in
@@ -37,8 +37,24 @@ export interface PgDatabase {
  * name as the schema declares it (`users_username_key` → `users.username`, see FIELD_OF), so the
  * HTTP layer maps one set of names whatever the driver.
  */
+/**
+ * The server cannot be reached, or refuses or drops the connection (SQLSTATE class 08, 57P01–03
+ * shutdown, 53300 too many connections, 55000 "does not allow connections"; the socket's own
+ * errors; node-postgres's "Connection terminated"). The pool opens new connections on the next
+ * call, so Gatehouse recovers by itself once the database is back.
+ */
+const UNREACHABLE_SQLSTATE = /^(08|57P0[123]|53300|55000)/;
+const UNREACHABLE_ERRNO = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+function isUnreachable(e: { code?: string; message?: string }): boolean {
+  if (typeof e?.code === 'string' && (UNREACHABLE_SQLSTATE.test(e.code) || UNREACHABLE_ERRNO.has(e.code))) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e?.message ?? '');
+}
+
 export function translatePgError(error: unknown, fieldOf: Readonly<Record<string, string>>): unknown {
   const e = error as { code?: string; constraint?: string; message?: string; table?: string; column?: string };
+  if (error instanceof StoreConstraintError || error instanceof StoreUnavailableError) return error;
+  if (isUnreachable(e)) return new StoreUnavailableError(`The database cannot be reached: ${e.message ?? e.code}`);
   if (typeof e?.code !== 'string' || !e.code.startsWith('23')) return error;
   const field = (e.constraint && fieldOf[e.constraint]) ?? (e.table && e.column ? `${e.table}.${e.column}` : e.constraint ?? 'unknown');
   if (e.code === '23505') return new StoreConstraintError('unique', field, `${field} is already taken`);
@@ -47,7 +63,9 @@ export function translatePgError(error: unknown, fieldOf: Readonly<Record<string
 }
 
 export function createPgDatabase(connectionString: string, options: { poolSize: number; fieldOf: Readonly<Record<string, string>> }): PgDatabase {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize });
+  // A bounded wait for a connection: an unreachable server fails the request (503) instead of
+  // holding it open until the client gives up.
+  const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that errors (the server restarted) is dropped by the pool; without a listener
   // the error would crash the process.
   pool.on('error', () => undefined);
@@ -72,7 +90,12 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
     },
     async transaction(work) {
       if (current.getStore()) return work();
-      const client = await pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await pool.connect();
+      } catch (error) {
+        throw translatePgError(error, options.fieldOf);
+      }
       try {
         await client.query('BEGIN');
         const result = await current.run(client, work);
