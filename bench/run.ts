@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -131,23 +132,27 @@ async function main() {
 
   const servers = [await startServer('SQLite', {}), await startServer('SQLite, WORKERS=2', { BENCH_WORKERS: '2' })];
   let roundTripMicros: number | undefined;
+  let pgPort = 0;
   if (postgresAvailable()) {
     const [one, two] = [await freshPostgresUrl(), await freshPostgresUrl()];
     roundTripMicros = await postgresRoundTrip(one);
+    pgPort = Number(new URL(one).port);
     servers.splice(1, 0, await startServer('PostgreSQL', { BENCH_DATABASE_URL: one }));
     servers.push(await startServer('PostgreSQL, WORKERS=2', { BENCH_DATABASE_URL: two, BENCH_WORKERS: '2' }));
   }
   try {
     const texts = new Map<string, { start: Record<string, number>; end: Record<string, number>; launches: number }>();
-    type Round = { rps: number; ratio: number; p50: number; p99: number; errors: number; cpuPerLaunch: number; queriesPerLaunch: number; queryMsPerLaunch: number };
+    type Round = { rps: number; ratio: number; p50: number; p99: number; errors: number; cpuPerLaunch: number; queriesPerLaunch: number; queryMsPerLaunch: number; pgCpuPerLaunch: number };
     const http = new Map<string, Round[]>(servers.map((s) => [s.name, []]));
     // Rounds interleave the cases, so a noisy neighbour moves all of them alike.
     for (let r = 0; r < ROUNDS; r++) {
       for (const server of servers) {
         const before = rawSign(1);
         const start = await server.usage();
+        const pgStart = pgPort ? postgresCpuMicros(pgPort) : NaN;
         const result = await autocannon({ url: server.url, connections: 10, duration: Math.max(5, SECONDS * 2), headers: { cookie: server.cookie } });
         const end = await server.usage();
+        const pgCpu = (pgPort ? postgresCpuMicros(pgPort) : NaN) - pgStart;
         const after = rawSign(1);
         const launches = Math.max(1, result.requests.total);
         texts.set(server.name, { start: start.texts, end: end.texts, launches });
@@ -155,6 +160,7 @@ async function main() {
           rps: result.requests.average, ratio: result.requests.average / ((before + after) / 2), p50: result.latency.p50,
           p99: result.latency.p99, errors: result.non2xx + result.errors, cpuPerLaunch: (end.cpu - start.cpu) / launches,
           queriesPerLaunch: (end.queries - start.queries) / launches, queryMsPerLaunch: (end.queryMicros - start.queryMicros) / 1000 / launches,
+          pgCpuPerLaunch: pgCpu / launches,
         });
       }
     }
@@ -164,7 +170,7 @@ async function main() {
       console.log(`${label}${fmt(median(h.map((x) => x.rps)))}   ${median(h.map((x) => x.ratio)).toFixed(2)}${server.name === 'SQLite' ? '   (target ≥ 0.50)' : ''}`);
       console.log(`  latency p50 ${median(h.map((x) => x.p50))} ms, p99 ${median(h.map((x) => x.p99))} ms, non-2xx/errors ${h.reduce((n, x) => n + x.errors, 0)}; server CPU per launch ${median(h.map((x) => x.cpuPerLaunch)).toFixed(0)} µs (all processes and threads)`);
       if (server.name.startsWith('PostgreSQL')) {
-        console.log(`  ${median(h.map((x) => x.queriesPerLaunch)).toFixed(1)} queries per launch, ${median(h.map((x) => x.queryMsPerLaunch)).toFixed(2)} ms per launch waiting for their answers (summed over the launch's queries)`);
+        console.log(`  ${median(h.map((x) => x.queriesPerLaunch)).toFixed(1)} queries per launch, ${median(h.map((x) => x.queryMsPerLaunch)).toFixed(2)} ms per launch waiting for their answers (summed over the launch's queries); PostgreSQL server CPU per launch ${median(h.map((x) => x.pgCpuPerLaunch)).toFixed(0)} µs`);
         const t = texts.get(server.name)!;
         if (server.name === 'PostgreSQL') {
           for (const [text, n] of Object.entries(t.end).map(([k, v]) => [k, (v - (t.start[k] ?? 0)) / t.launches] as const).filter(([, n]) => n >= 0.05).sort((a, b) => b[1] - a[1])) {
@@ -179,6 +185,25 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1000));
     await stopPostgres();
   }
+}
+
+/**
+ * CPU time (µs) of the PostgreSQL server listening on `port`: its postmaster and every child
+ * (the backends serving our pools), read from /proc (Linux; utime + stime in 100 Hz ticks).
+ */
+function postgresCpuMicros(port: number): number {
+  const procs = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return [{ pid: Number(pid), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), cmd: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') }];
+    } catch {
+      return [];
+    }
+  });
+  const master = procs.find((p) => p.cmd.includes(`-p\0${port}\0`) || p.cmd.includes(`-p ${port} `));
+  if (!master) return NaN;
+  return procs.filter((p) => p.pid === master.pid || p.ppid === master.pid).reduce((n, p) => n + p.ticks, 0) * 10_000;
 }
 
 /** Median of sequential `SELECT 1` round trips on one connection: the floor under every query. */
