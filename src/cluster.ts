@@ -23,6 +23,16 @@ const HEALTHY_AFTER_MS = 10_000;
 /** SIGTERM: workers get this long to finish in-flight requests (they give themselves 10 s). */
 const STOP_TIMEOUT_MS = 15_000;
 
+/** Crashes in a row after a worker that lived `livedMs` died: a healthy one resets the count. */
+export function crashesInARow(previous: number, livedMs: number): number {
+  return livedMs >= HEALTHY_AFTER_MS ? 0 : previous + 1;
+}
+
+/** How long to wait before forking the replacement: at once, or doubling from 0.5 s up to 30 s. */
+export function replacementDelayMs(crashes: number): number {
+  return crashes === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (crashes - 1));
+}
+
 /** A logger whose every line names the process it comes from ("which worker"). */
 export function tagged(log: Logger, fields: LogFields): Logger {
   return {
@@ -44,7 +54,7 @@ export async function runPrimary(config: Readonly<Config>, baseLog: Logger): Pro
   await ctx.store.close();
 
   const startedAt = new Map<Worker, number>();
-  let crashesInARow = 0;
+  let crashes = 0;
   let stopping = false;
   const pending = new Set<NodeJS.Timeout>();
 
@@ -65,8 +75,8 @@ export async function runPrimary(config: Readonly<Config>, baseLog: Logger): Pro
     }
     // A worker that dies right after starting (database down, a bad deploy) would otherwise be
     // re-forked in a tight loop: back off exponentially, and reset once a worker stays up.
-    crashesInARow = lived >= HEALTHY_AFTER_MS ? 0 : crashesInARow + 1;
-    const delay = crashesInARow === 0 ? 0 : Math.min(MAX_BACKOFF_MS, FIRST_BACKOFF_MS * 2 ** (crashesInARow - 1));
+    crashes = crashesInARow(crashes, lived);
+    const delay = replacementDelayMs(crashes);
     log.warn('Worker exited; starting a replacement', { exited: worker.id, exitedPid: worker.process.pid, code, signal, livedMs: lived, delayMs: delay });
     const timer = setTimeout(() => { pending.delete(timer); fork(); }, delay);
     pending.add(timer);
