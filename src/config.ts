@@ -1,3 +1,5 @@
+import os from 'node:os';
+
 /**
  * Configuration from environment variables: every option is declared once in OPTIONS (name,
  * default, meaning), parsed and validated at start-up, then frozen. README's table shows the same
@@ -10,6 +12,8 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** Processes that serve requests (node:cluster); 1 keeps a single process with no primary. */
+  workers: number;
   /** Undefined in development when unset: a generated secret is kept in the store instead. */
   sessionSecret?: string;
   sessionMaxAgeHours: number;
@@ -49,6 +53,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'Base URL that browsers and SPs use; IdP entity IDs, SSO URLs and metadata are built from it. Must be https in production.' },
   { env: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', meaning: 'Store location. `sqlite:<path>` (the directory is created), `sqlite::memory:` for a throwaway store, or `postgres://user:password@host:5432/db` (node-postgres connection string; TLS with `?sslmode=require` or `verify-full`, see README) for several instances on one database.' },
   { env: 'DATABASE_POOL_SIZE', default: '10', meaning: 'PostgreSQL only: the most connections one Gatehouse process opens (a bounded pool).' },
+  { env: 'WORKERS', default: '1', meaning: 'Processes that serve the port (node:cluster): a number, or `auto` for one per core (`os.availableParallelism()`). A primary process migrates the store and creates the first-start records once, then forks the workers and replaces one that dies. Not with `sqlite::memory:`.' },
   { env: 'SESSION_SECRET', default: '(generated, kept in the store)', meaning: 'Secret that signs session cookies; at least 32 characters. Required in production.' },
   { env: 'SESSION_MAX_AGE_HOURS', default: '12', meaning: 'Absolute lifetime of a sign-in session.' },
   { env: 'SESSION_IDLE_MINUTES', default: '60', meaning: 'A session unused for this long is signed out (idle timeout).' },
@@ -117,6 +122,18 @@ function readDatabaseUrl(env: Env): string {
   throw new ConfigError('DATABASE_URL', `must look like sqlite:<path> or postgres://…, got a "${raw.split(':')[0].slice(0, 20)}:" URL`);
 }
 
+/** WORKERS=<n>|auto; `auto` is one worker per core the process may use (Node's availableParallelism). */
+function readWorkers(env: Env, databaseUrl: string): number {
+  const raw = env.WORKERS;
+  if (raw && raw !== 'auto' && !/^\d+$/.test(raw)) throw new ConfigError('WORKERS', `must be a whole number or auto, got "${raw}"`);
+  const workers = raw === 'auto' ? os.availableParallelism() : readInt(env, 'WORKERS', 1, 1, 64);
+  // Each process would open its own private in-memory database: the workers would not share state.
+  if (workers > 1 && databaseUrl === 'sqlite::memory:') {
+    throw new ConfigError('WORKERS', 'must be 1 with DATABASE_URL=sqlite::memory: (every process would get its own empty store)');
+  }
+  return workers;
+}
+
 function readKey(env: Env): Buffer | undefined {
   const raw = env.GATEHOUSE_KEY_ENCRYPTION_KEY;
   if (!raw) return undefined;
@@ -141,14 +158,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   if (!/^[^\s@]+@[^\s@]+$/.test(adminEmail)) throw new ConfigError('GATEHOUSE_ADMIN_EMAIL', 'must be an e-mail address');
   const adminPassword = readSecret(env, 'GATEHOUSE_ADMIN_PASSWORD', 12);
   const trustProxy = readEnum(env, 'TRUST_PROXY', ['true', 'false'] as const, 'false') === 'true';
+  const databaseUrl = readDatabaseUrl(env);
 
   const config: Config = {
     nodeEnv,
     port,
     host: env.HOST || '0.0.0.0',
     publicUrl: readPublicUrl(env, port),
-    databaseUrl: readDatabaseUrl(env),
+    databaseUrl,
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    workers: readWorkers(env, databaseUrl),
     sessionSecret: readSecret(env, 'SESSION_SECRET', 32),
     sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 12, 1, 24 * 30),
     sessionIdleMinutes: readInt(env, 'SESSION_IDLE_MINUTES', 60, 1, 24 * 60 * 30),

@@ -1,18 +1,37 @@
-import type { Server } from 'node:http';
+import cluster from 'node:cluster';
+import http, { type Server } from 'node:http';
 import { createApp } from './app';
 import { createContext } from './bootstrap';
 import { CatalogError } from './catalog/loader';
+import { runPrimary, tagged, workerFields } from './cluster';
 import { ConfigError, loadConfig } from './config';
+import { createLogger } from './log';
 import { startBackgroundWork } from './services/background';
 
-/** Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM. */
+/**
+ * Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM.
+ * With WORKERS > 1 this process becomes the cluster primary (src/cluster.ts) and every worker it
+ * forks runs serve(); WORKERS=1 runs serve() here, a single process as before.
+ */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const ctx = await createContext(config);
+  const log = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
+  await serve(config, cluster.isWorker ? tagged(log, workerFields()) : log);
+}
+
+async function serve(config: ReturnType<typeof loadConfig>, log: ReturnType<typeof createLogger>): Promise<void> {
+  const ctx = await createContext(config, { log });
   const app = createApp(ctx);
-  const server: Server = app.listen(config.port, config.host, () => {
+  const listening = () => {
     ctx.log.info('Gatehouse is listening', { url: config.publicUrl, port: config.port, database: config.databaseUrl.split(':')[0] });
-  });
+  };
+  // A worker names itself on every response, so an operator (and the cluster test) can tell
+  // which process answered; a single process keeps today's headers.
+  const workerId = cluster.worker ? String(cluster.worker.id) : undefined;
+  const server: Server = workerId
+    ? http.createServer((req, res) => { res.setHeader('X-Gatehouse-Worker', workerId); app(req, res); }).listen(config.port, config.host, listening)
+    : app.listen(config.port, config.host, listening);
   const background = startBackgroundWork(ctx);
 
   let stopping = false;
@@ -30,6 +49,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // A primary killed without its SIGTERM (kill -9) closes the IPC channel: stop rather than
+  // linger as an orphan holding the port's connections.
+  if (cluster.isWorker) process.on('disconnect', () => stop('primary gone'));
 }
 
 main().catch((error: unknown) => {

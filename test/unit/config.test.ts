@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig, OPTIONS } from '../../src/config';
@@ -21,11 +22,24 @@ describe('Config from the environment', () => {
     ['GATEHOUSE_KEY_ENCRYPTION_KEY', 'abcd', /GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes/],
     ['GATEHOUSE_ADMIN_EMAIL', 'nobody', /GATEHOUSE_ADMIN_EMAIL must be an e-mail address/],
     ['NODE_ENV', 'staging', /NODE_ENV must be one of/],
+    ['WORKERS', 'two', /WORKERS must be a whole number or auto/],
+    ['WORKERS', '0', /WORKERS must be between 1 and 64/],
   ] as const) {
     it(`stops with a message naming ${variable} when it is "${value}"`, () => {
       expect(() => loadConfig({ [variable]: value })).to.throw(ConfigError, pattern);
     });
   }
+
+  it('runs one process by default, n with WORKERS=n, one per core with WORKERS=auto', () => {
+    expect(loadConfig({}).workers).to.equal(1);
+    expect(loadConfig({ WORKERS: '3' }).workers).to.equal(3);
+    expect(loadConfig({ WORKERS: 'auto' }).workers).to.equal(os.availableParallelism());
+  });
+
+  it('refuses several workers on an in-memory SQLite store, which each process would hold alone', () => {
+    expect(() => loadConfig({ WORKERS: '2', DATABASE_URL: 'sqlite::memory:' })).to.throw(ConfigError, /WORKERS must be 1 with DATABASE_URL=sqlite::memory:/);
+    expect(loadConfig({ WORKERS: '1', DATABASE_URL: 'sqlite::memory:' }).workers).to.equal(1);
+  });
 
   it('refuses development defaults in production, naming the variable', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET is required/);
