@@ -104,9 +104,23 @@ export interface ProvisioningRepository {
   enqueue(appId: string, userId: string, now: string): Promise<void>;
   /** Pending jobs due now, oldest first, at most one per (app, user). */
   due(now: string, limit: number): Promise<ProvisioningJob[]>;
-  /** Finish a job and every older pending job for the same user in the same app. */
-  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string): Promise<void>;
-  retryLater(job: ProvisioningJob, at: string, error: string, now: string): Promise<void>;
+  /**
+   * Take up to `limit` due jobs (as `due` picks them) for `owner`, each leased until now +
+   * leaseSeconds: one lease per (app, user), so a job whose (app, user) has a live lease is not
+   * given, two claimers at once never get the same job, and an expired lease (its worker died)
+   * can be taken over. Oldest first.
+   */
+  claim(now: string, limit: number, leaseSeconds: number, owner: string): Promise<ProvisioningJob[]>;
+  /** Extend the lease while the job runs; false: the lease is no longer this owner's. */
+  renew(job: ProvisioningJob, owner: string, until: string): Promise<boolean>;
+  /**
+   * Finish a job and every older pending job for the same user in the same app, releasing the
+   * lease. With `owner`, only while the lease on this job is still that owner's (an expired lease
+   * another worker took over is that worker's to finish); without, as before leases (tests, tools).
+   */
+  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string, owner?: string): Promise<void>;
+  /** Put the job off until `at`, releasing the lease; `owner` as in complete. */
+  retryLater(job: ProvisioningJob, at: string, error: string, now: string, owner?: string): Promise<void>;
   list(appId: string, limit: number): Promise<ProvisioningJob[]>;
   findLink(appId: string, userId: string): Promise<RemoteUserLink | undefined>;
   putLink(link: RemoteUserLink, now: string): Promise<void>;

@@ -11,6 +11,16 @@ import { RECORD_TABLES } from './schema-records';
  */
 const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'directory, applications, keys, events, sessions, sso state, accounts, provisioning', sql: `${DIRECTORY_TABLES}\n${RECORD_TABLES}\n${ACCOUNT_TABLES}` },
+  // One lease per (app, user), arbitrated by its primary key (provisioning-records.ts claim).
+  { version: 2, name: 'provisioning leases', sql: `CREATE TABLE provisioning_leases (
+    application_id text NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    job_id bigint NOT NULL,
+    owner text NOT NULL,
+    leased_until text COLLATE "C" NOT NULL,
+    CONSTRAINT provisioning_leases_pkey PRIMARY KEY (application_id, user_id),
+    CONSTRAINT provisioning_leases_application_id_fkey FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
+  );` },
 ];
 
 /** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */

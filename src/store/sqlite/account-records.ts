@@ -110,27 +110,56 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
     id: r.id, appId: r.application_id, userId: r.user_id, status: r.status, attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at,
   });
+  // The newest pending job per user stands for the older ones (they reconcile the same state);
+  // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
+  const DUE = `SELECT j.* FROM provisioning_jobs j
+    JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
+          WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
+    WHERE latest.next_at <= ?`;
+  const dueRows = db.prepare(`${DUE} ORDER BY j.id LIMIT ?`);
+  const claimable = db.prepare(`${DUE} AND NOT EXISTS (SELECT 1 FROM provisioning_leases l
+    WHERE l.application_id = j.application_id AND l.user_id = j.user_id AND l.leased_until > ?) ORDER BY j.id LIMIT ?`);
+  const lease = db.prepare(`INSERT INTO provisioning_leases (application_id, user_id, job_id, owner, leased_until) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT(application_id, user_id) DO UPDATE SET job_id = excluded.job_id, owner = excluded.owner, leased_until = excluded.leased_until`);
+  /** Without an owner there is nothing to check; with one, its lease on the job is released or the call does nothing. */
+  const release = (job: ProvisioningJob, owner: string | undefined) => owner === undefined
+    || db.prepare('DELETE FROM provisioning_leases WHERE application_id = ? AND user_id = ? AND job_id = ? AND owner = ?')
+      .run(job.appId, job.userId, job.id, owner).changes > 0;
   return {
     async enqueue(appId, userId, now) {
       db.prepare(`INSERT INTO provisioning_jobs (application_id, user_id, status, next_attempt_at, created_at, updated_at)
         VALUES (?, ?, 'pending', ?, ?, ?)`).run(appId, userId, now, now, now);
     },
     async due(now, limit) {
-      // The newest pending job per user stands for the older ones (they reconcile the same state);
-      // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
-      const rows = db.prepare(`SELECT j.* FROM provisioning_jobs j
-        JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
-              WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
-        WHERE latest.next_at <= ? ORDER BY j.id LIMIT ?`).all(now, limit) as Row[];
-      return rows.map(toJob);
+      return (dueRows.all(now, limit) as Row[]).map(toJob);
     },
-    async complete(job, status, error, now) {
-      db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
-        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+    // One writer at a time (BEGIN IMMEDIATE in a transaction): pick and lease in one go, so no
+    // second claimer can come between; a user with a live lease is skipped, an expired one is taken over.
+    async claim(now, limit, leaseSeconds, owner) {
+      const until = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
+      return db.transaction(() => {
+        const rows = claimable.all(now, now, limit) as Row[];
+        for (const r of rows) lease.run(r.application_id, r.user_id, r.id, owner, until);
+        return rows.map(toJob);
+      }).immediate();
     },
-    async retryLater(job, at, error, now) {
-      db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+    async renew(job, owner, until) {
+      return db.prepare('UPDATE provisioning_leases SET leased_until = ? WHERE application_id = ? AND user_id = ? AND job_id = ? AND owner = ?')
+        .run(until, job.appId, job.userId, job.id, owner).changes > 0;
+    },
+    async complete(job, status, error, now, owner) {
+      db.transaction(() => {
+        if (!release(job, owner)) return;
+        db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+          WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+      })();
+    },
+    async retryLater(job, at, error, now, owner) {
+      db.transaction(() => {
+        if (!release(job, owner)) return;
+        db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+          WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+      })();
     },
     async list(appId, limit) {
       return (db.prepare('SELECT * FROM provisioning_jobs WHERE application_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit) as Row[]).map(toJob);

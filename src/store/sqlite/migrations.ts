@@ -274,6 +274,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'ended sessions are kept as tombstones',
     sql: `ALTER TABLE sessions ADD COLUMN ended INTEGER NOT NULL DEFAULT 0 CHECK (ended IN (0, 1));`,
   },
+  {
+    // One lease per (app, user): the worker that holds it runs that user's newest job; the others
+    // skip the user until it is released or expires (account-records.ts createProvisioningRepository).
+    version: 14,
+    name: 'provisioning leases',
+    sql: `
+      CREATE TABLE provisioning_leases (
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        job_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        leased_until TEXT NOT NULL,
+        PRIMARY KEY (application_id, user_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
