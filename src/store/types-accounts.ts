@@ -144,8 +144,27 @@ export interface UserImport {
   createdAt: string;
 }
 
+/** What is left of an import: the chosen users not yet run, in order, and the counts so far. */
+export interface ImportRemainder {
+  groupId: string | null;
+  done: number;
+  failed: number;
+  items: { position: number; user: Record<string, unknown> }[];
+}
+
 export interface ImportRepository {
   create(entry: UserImport): Promise<void>;
+  /** Record an import with its chosen remote users in order, leased to `owner` until `until`. */
+  start(entry: UserImport, groupId: string, users: Record<string, unknown>[], owner: string, until: string): Promise<void>;
+  /**
+   * Take over the running imports whose lease has expired (their process died, or they predate
+   * leases) for `owner`, in one statement each driver, so one instance resumes each; their ids.
+   */
+  claimStale(now: string, owner: string, until: string): Promise<string[]>;
+  /** Extend the lease; false: no longer this owner's. */
+  renew(id: string, owner: string, until: string): Promise<boolean>;
+  remaining(id: string): Promise<ImportRemainder>;
+  recordItem(id: string, position: number, outcome: 'done' | 'failed'): Promise<void>;
   progress(id: string, done: number, failed: number, status: UserImport['status'], now: string): Promise<void>;
   find(id: string): Promise<UserImport | undefined>;
 }

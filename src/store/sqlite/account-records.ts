@@ -207,6 +207,35 @@ export function createImportRepository(db: Database.Database): ImportRepository 
       db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt);
     },
+    async start(e, groupId, users, owner, until) {
+      db.transaction(() => {
+        db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at, group_id, owner, leased_until)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt, groupId, owner, until);
+        const item = db.prepare('INSERT INTO user_import_items (import_id, position, remote_json) VALUES (?, ?, ?)');
+        users.forEach((u, i) => item.run(e.id, i, JSON.stringify(u)));
+      })();
+    },
+    async claimStale(now, owner, until) {
+      return (db.prepare(`UPDATE user_imports SET owner = ?, leased_until = ?
+        WHERE status = 'running' AND (leased_until IS NULL OR leased_until <= ?) RETURNING id`).all(owner, until, now) as { id: string }[]).map((r) => r.id);
+    },
+    async renew(id, owner, until) {
+      return db.prepare('UPDATE user_imports SET leased_until = ? WHERE id = ? AND owner = ?').run(until, id, owner).changes > 0;
+    },
+    async remaining(id) {
+      const entry = db.prepare('SELECT group_id, done, failed FROM user_imports WHERE id = ?').get(id) as { group_id: string | null; done: number; failed: number };
+      const rows = db.prepare('SELECT position, remote_json, outcome FROM user_import_items WHERE import_id = ? ORDER BY position').all(id) as
+        { position: number; remote_json: string; outcome: string | null }[];
+      // Imports from before items were recorded keep the counts they had.
+      if (rows.length === 0) return { groupId: entry.group_id, done: entry.done, failed: entry.failed, items: [] };
+      return {
+        groupId: entry.group_id, done: rows.filter((r) => r.outcome === 'done').length, failed: rows.filter((r) => r.outcome === 'failed').length,
+        items: rows.filter((r) => r.outcome === null).map((r) => ({ position: r.position, user: JSON.parse(r.remote_json) as Record<string, unknown> })),
+      };
+    },
+    async recordItem(id, position, outcome) {
+      db.prepare('UPDATE user_import_items SET outcome = ? WHERE import_id = ? AND position = ?').run(outcome, id, position);
+    },
     async progress(id, done, failed, status, now) {
       db.prepare('UPDATE user_imports SET done = ?, failed = ?, status = ?, updated_at = ? WHERE id = ?').run(done, failed, status, now, id);
     },
