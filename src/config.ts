@@ -33,6 +33,7 @@ export interface Config {
   trustProxy: boolean;
   scimTimeoutSeconds: number;
   scimAllowPrivateTargets: boolean;
+  provisioningLeaseSeconds: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
 
@@ -68,6 +69,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'SAML_ASSERTION_LIFETIME_SECONDS', default: '300', meaning: 'Assertion validity (Conditions and SubjectConfirmationData NotOnOrAfter).' },
   { env: 'SCIM_TIMEOUT_SECONDS', default: '10', meaning: 'How long a SCIM service may take to answer one request.' },
   { env: 'SCIM_ALLOW_PRIVATE_TARGETS', default: 'false in production', meaning: '`true` lets SCIM base URLs point at loopback or private addresses (an on-premises SP); production refuses them otherwise (SSRF), when saved and at every connect.' },
+  { env: 'PROVISIONING_LEASE_SECONDS', default: '60', meaning: 'How long a claimed provisioning job stays with its worker without a renewal (renewed every third of it while the job runs); after a crash, another instance takes the job over once this has passed.' },
   { env: 'TRUST_PROXY', default: 'false', meaning: '`true` when behind a reverse proxy: client addresses are taken from X-Forwarded-For.' },
   { env: 'LOG_LEVEL', default: 'info', meaning: '`debug`, `info`, `warn`, `error` or `silent`.' },
 ];
@@ -182,6 +184,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     samlAssertionLifetimeSeconds: readInt(env, 'SAML_ASSERTION_LIFETIME_SECONDS', 300, 30, 3600),
     trustProxy,
     scimTimeoutSeconds: readInt(env, 'SCIM_TIMEOUT_SECONDS', 10, 1, 120),
+    provisioningLeaseSeconds: readInt(env, 'PROVISIONING_LEASE_SECONDS', 60, 1, 3600),
     scimAllowPrivateTargets: readEnum(env, 'SCIM_ALLOW_PRIVATE_TARGETS', ['true', 'false'] as const, nodeEnv === 'production' ? 'false' : 'true') === 'true',
     logLevel: readEnum(env, 'LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'] as const, nodeEnv === 'test' ? 'silent' : 'info'),
   };

@@ -1,4 +1,5 @@
 import type { AppContext } from '../context';
+import { resumeImports } from './import-users';
 import { runDueJobs } from './provisioning';
 
 /**
@@ -6,7 +7,9 @@ import { runDueJobs } from './provisioning';
  * main.ts (ARCHITECTURE.md "One source for each fact"):
  * - housekeeping (expired sessions, replay IDs and pending requests, old throttle windows) runs
  *   once per interval across all instances: each instance asks for the turn, one gets it;
- * - the provisioning worker runs due SCIM jobs, one batch at a time.
+ * - the provisioning worker claims due SCIM jobs under a lease and runs them, one batch at a time;
+ * - user imports left 'running' by a process that died are resumed at start, and checked for
+ *   again every housekeeping interval (a peer may die while this instance runs).
  */
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 const TURN = 'turn:housekeeping';
@@ -30,8 +33,11 @@ export interface BackgroundWork {
 }
 
 export function startBackgroundWork(ctx: AppContext): BackgroundWork {
+  const resume = () => { void resumeImports(ctx).catch((error) => ctx.log.error('Resuming user imports failed', { error })); };
+  resume();
   const housekeeping = setInterval(() => {
     void runHousekeeping(ctx).catch((error) => ctx.log.error('Housekeeping failed', { error }));
+    resume();
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
   // Jobs live in the store, so a restart picks up where this left off.

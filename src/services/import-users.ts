@@ -1,12 +1,13 @@
 import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { unprocessable } from '../errors';
-import type { RequestMeta } from '../insights/recorder';
+import { SYSTEM, type RequestMeta } from '../insights/recorder';
 import { answerProblems, scimUserList, type ScimUserAnswer } from '../scim/answers';
 import { ScimError, unusableAnswer, type ScimClient } from '../scim/client';
 import type { UserImport } from '../store';
 import { appTarget, getApplication } from './applications';
 import { addMember } from './groups';
+import { WORKER_ID } from './provisioning';
 import { scimClientFor } from './scim-connection';
 import { createUser } from './users';
 
@@ -15,6 +16,8 @@ import { createUser } from './users';
  * (no Gatehouse user has that userName or e-mail) or Imported, leave suspended remote users out,
  * and create Gatehouse users for the selected ones, linked to their remote accounts so later
  * pushes update rather than duplicate them. More than 100 run in the background with progress.
+ * An import records its chosen users (in order, each with its outcome) and a lease on the process
+ * running it, renewed as it goes; a restart resumes imports whose lease expired (resumeImports).
  */
 export interface RemoteUser {
   remoteId: string;
@@ -84,9 +87,15 @@ export async function listRemoteUsers(ctx: AppContext, appId: string, options: {
   return options.newOnly ? users.filter((u) => u.status === 'new') : users;
 }
 
+/** How long an import stays with its process without a renewal (renewed every ten users). */
+const IMPORT_LEASE_MS = 60_000;
+
 async function importOne(ctx: AppContext, meta: RequestMeta, appId: string, groupId: string, user: RemoteUser): Promise<boolean> {
   const target = { type: 'user', label: user.userName };
   try {
+    // Resumed after a crash: this user may have been created just before it; then it is done.
+    const existing = await ctx.store.users.findByLogin(user.userName.slice(0, 64));
+    if (existing && (await ctx.store.provisioning.findLink(appId, existing.id))?.remoteId === user.remoteId) return true;
     if (!user.active) throw unprocessable('import.suspended', 'Suspended users in the application are not imported.');
     if (user.status !== 'new') throw unprocessable('import.exists', 'A Gatehouse user with this username or e-mail already exists.');
     const [firstName, ...rest] = user.name.split(' ');
@@ -114,19 +123,11 @@ export async function importUsers(ctx: AppContext, meta: RequestMeta, appId: str
   const wanted = new Set(remoteIds);
   const chosen = (await listRemoteUsers(ctx, appId)).filter((u) => wanted.has(u.remoteId));
   if (chosen.length === 0) throw unprocessable('import.nothing_selected', 'Select at least one user to import.');
-  const now = ctx.clock.now().toISOString();
-  const entry: UserImport = { id: crypto.randomBytes(12).toString('base64url'), appId, total: chosen.length, done: 0, failed: 0, status: 'running', createdAt: now };
-  await ctx.store.imports.create(entry);
+  const now = ctx.clock.now();
+  const entry: UserImport = { id: crypto.randomBytes(12).toString('base64url'), appId, total: chosen.length, done: 0, failed: 0, status: 'running', createdAt: now.toISOString() };
+  await ctx.store.imports.start(entry, groupId, chosen as unknown as Record<string, unknown>[], WORKER_ID, new Date(now.getTime() + IMPORT_LEASE_MS).toISOString());
   await ctx.insights.record(meta, { type: 'user_import_start', outcome: 'success', target: appTarget(app), appId, detail: { total: chosen.length } });
-  const run = async () => {
-    let done = 0;
-    let failed = 0;
-    for (const user of chosen) {
-      if (await importOne(ctx, meta, appId, groupId, user)) done += 1; else failed += 1;
-      if ((done + failed) % 10 === 0) await ctx.store.imports.progress(entry.id, done, failed, 'running', ctx.clock.now().toISOString());
-    }
-    await ctx.store.imports.progress(entry.id, done, failed, 'finished', ctx.clock.now().toISOString());
-  };
+  const run = () => continueImport(ctx, meta, entry.id, appId, WORKER_ID);
   if (chosen.length <= FOREGROUND_LIMIT) {
     await run();
   } else {
@@ -134,4 +135,38 @@ export async function importUsers(ctx: AppContext, meta: RequestMeta, appId: str
     setImmediate(() => { run().catch((error) => ctx.log.error('User import failed', { importId: entry.id, error })); });
   }
   return (await ctx.store.imports.find(entry.id))!;
+}
+
+/** Run what is left of an import (all of it at first), recording each user's outcome as it goes. */
+async function continueImport(ctx: AppContext, meta: RequestMeta, id: string, appId: string, owner: string): Promise<void> {
+  const left = await ctx.store.imports.remaining(id);
+  let { done, failed } = left;
+  for (const { position, user } of left.items) {
+    const ok = left.groupId !== null && (await importOne(ctx, meta, appId, left.groupId, user as unknown as RemoteUser));
+    if (ok) done += 1; else failed += 1;
+    await ctx.store.imports.recordItem(id, position, ok ? 'done' : 'failed');
+    if ((done + failed) % 10 === 0) {
+      const now = ctx.clock.now();
+      await ctx.store.imports.progress(id, done, failed, 'running', now.toISOString());
+      await ctx.store.imports.renew(id, owner, new Date(now.getTime() + IMPORT_LEASE_MS).toISOString());
+    }
+  }
+  await ctx.store.imports.progress(id, done, failed, 'finished', ctx.clock.now().toISOString());
+}
+
+/**
+ * At start (and now and then after): continue every import left 'running' by a process that died
+ * (its lease expired), from the first chosen user not yet done; one instance takes each.
+ * Returns how many were resumed. Imports from before users were recorded are finished as they stand.
+ */
+export async function resumeImports(ctx: AppContext, owner = WORKER_ID): Promise<number> {
+  const now = ctx.clock.now();
+  const ids = await ctx.store.imports.claimStale(now.toISOString(), owner, new Date(now.getTime() + IMPORT_LEASE_MS).toISOString());
+  for (const id of ids) {
+    const entry = await ctx.store.imports.find(id);
+    if (!entry) continue;
+    ctx.log.info('Resuming a user import left running', { importId: id, appId: entry.appId, done: entry.done, total: entry.total });
+    await continueImport(ctx, SYSTEM, id, entry.appId, owner);
+  }
+  return ids.length;
 }

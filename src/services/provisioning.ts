@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+import os from 'node:os';
 import type { AppContext } from '../context';
 import { SYSTEM } from '../insights/recorder';
 import { ScimError, type ScimClient } from '../scim/client';
@@ -127,51 +129,84 @@ function backoffMs(attempts: number, retryAfterSeconds?: number): number {
   return Math.min(2 ** attempts * 2000, MAX_BACKOFF_MS);
 }
 
-/** Run the jobs that are due; returns how many ran. The worker calls this on a timer, tests directly. */
-export async function runDueJobs(ctx: AppContext, limit = 50): Promise<number> {
-  const jobs = await ctx.store.provisioning.due(ctx.clock.now().toISOString(), limit);
-  for (const job of jobs) {
-    const app = await ctx.store.applications.findById(job.appId);
-    const connection = app && (await ctx.store.idm.find(app.id));
-    const now = ctx.clock.now().toISOString();
-    if (!app || !connection?.active) {
-      await ctx.store.provisioning.complete(job, 'done', 'Identity Management is not active for this application.', now);
-      continue;
+/**
+ * Who holds a lease: one id per process (host, pid and a random part, so a restarted process
+ * with a reused pid is someone else), written into the store with each claim.
+ */
+export const WORKER_ID = `${os.hostname()}:${process.pid}:${crypto.randomBytes(6).toString('hex')}`;
+
+/**
+ * Keep the lease while the job runs: renewed every third of its length, so one late or failed
+ * renewal still leaves time; a worker killed with kill -9 stops renewing and its lease expires.
+ */
+async function whileLeased<T>(ctx: AppContext, job: ProvisioningJob, owner: string, work: () => Promise<T>): Promise<T> {
+  const leaseMs = ctx.config.provisioningLeaseSeconds * 1000;
+  const timer = setInterval(() => {
+    const until = new Date(ctx.clock.now().getTime() + leaseMs).toISOString();
+    void ctx.store.provisioning.renew(job, owner, until).then((held) => {
+      if (!held) ctx.log.warn('Provisioning lease lost; another worker may run this job', { jobId: job.id, appId: job.appId });
+    }, (error) => ctx.log.error('Provisioning lease renewal failed', { jobId: job.id, error }));
+  }, Math.max(100, leaseMs / 3));
+  timer.unref();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+/**
+ * Claim the jobs that are due and run them; returns how many ran. The worker calls this on a
+ * timer, tests directly. Each job is leased to `owner` (one lease per app and user, so workers on
+ * every instance run a user's jobs one at a time, in order); finishing it releases the lease, and
+ * a job whose lease was taken over after expiring is left to the worker that took it.
+ */
+export async function runDueJobs(ctx: AppContext, limit = 50, owner = WORKER_ID): Promise<number> {
+  const jobs = await ctx.store.provisioning.claim(ctx.clock.now().toISOString(), limit, ctx.config.provisioningLeaseSeconds, owner);
+  for (const job of jobs) await whileLeased(ctx, job, owner, () => runJob(ctx, job, owner));
+  return jobs.length;
+}
+
+async function runJob(ctx: AppContext, job: ProvisioningJob, owner: string): Promise<void> {
+  const app = await ctx.store.applications.findById(job.appId);
+  const connection = app && (await ctx.store.idm.find(app.id));
+  const now = ctx.clock.now().toISOString();
+  if (!app || !connection?.active) {
+    await ctx.store.provisioning.complete(job, 'done', 'Identity Management is not active for this application.', now, owner);
+    return;
+  }
+  const isGroup = job.userId.startsWith(GROUP_SUBJECT);
+  const target = isGroup ? { type: 'group', id: job.userId.slice(GROUP_SUBJECT.length) } : { type: 'user', id: job.userId };
+  try {
+    const client = scimClientFor(ctx, connection);
+    const outcomes = isGroup ? await reconcileGroup(ctx, app, client, target.id) : await reconcile(ctx, app, connection, client, job);
+    for (const o of outcomes) {
+      await ctx.insights.record(SYSTEM, { ...o, target, appId: app.id, detail: { ...o.detail, attempt: job.attempts + 1 } });
     }
-    const isGroup = job.userId.startsWith(GROUP_SUBJECT);
-    const target = isGroup ? { type: 'group', id: job.userId.slice(GROUP_SUBJECT.length) } : { type: 'user', id: job.userId };
-    try {
-      const client = scimClientFor(ctx, connection);
-      const outcomes = isGroup ? await reconcileGroup(ctx, app, client, target.id) : await reconcile(ctx, app, connection, client, job);
-      for (const o of outcomes) {
-        await ctx.insights.record(SYSTEM, { ...o, target, appId: app.id, detail: { ...o.detail, attempt: job.attempts + 1 } });
-      }
-      // A user who now exists remotely joins their groups there.
-      if (outcomes.some((o) => o.type === 'user_create_provision' || o.type === 'user_lookup_provision')) {
-        await enqueueGroupsOfUserInApp(ctx, app.id, job.userId);
-      }
-      await ctx.store.provisioning.complete(job, 'done', null, ctx.clock.now().toISOString());
-    } catch (error) {
-      if (!(error instanceof ScimError)) {
-        // Not the SP's doing (a token that no longer opens, a store error): retrying will not help.
-        ctx.log.error('Provisioning job failed inside Gatehouse', { jobId: job.id, appId: app.id, error });
-        await ctx.insights.record(SYSTEM, { type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: 'idm.internal_error',
-          target, appId: app.id, detail: { attempt: job.attempts + 1, willRetry: false } });
-        await ctx.store.provisioning.complete(job, 'failed', 'Gatehouse could not run this job; see the server log.', ctx.clock.now().toISOString());
-        continue;
-      }
-      const scimError = error;
-      await ctx.insights.record(SYSTEM, {
-        type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
-        detail: { message: scimError.message, status: scimError.status ?? null, attempt: job.attempts + 1, willRetry: scimError.retryable },
-      });
-      const later = ctx.clock.now();
-      if (scimError.retryable) {
-        await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job.attempts, scimError.retryAfterSeconds)).toISOString(), scimError.message, later.toISOString());
-      } else {
-        await ctx.store.provisioning.complete(job, 'failed', scimError.message, later.toISOString());
-      }
+    // A user who now exists remotely joins their groups there.
+    if (outcomes.some((o) => o.type === 'user_create_provision' || o.type === 'user_lookup_provision')) {
+      await enqueueGroupsOfUserInApp(ctx, app.id, job.userId);
+    }
+    await ctx.store.provisioning.complete(job, 'done', null, ctx.clock.now().toISOString(), owner);
+  } catch (error) {
+    if (!(error instanceof ScimError)) {
+      // Not the SP's doing (a token that no longer opens, a store error): retrying will not help.
+      ctx.log.error('Provisioning job failed inside Gatehouse', { jobId: job.id, appId: app.id, error });
+      await ctx.insights.record(SYSTEM, { type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: 'idm.internal_error',
+        target, appId: app.id, detail: { attempt: job.attempts + 1, willRetry: false } });
+      await ctx.store.provisioning.complete(job, 'failed', 'Gatehouse could not run this job; see the server log.', ctx.clock.now().toISOString(), owner);
+      return;
+    }
+    const scimError = error;
+    await ctx.insights.record(SYSTEM, {
+      type: isGroup ? 'group_update_provision' : 'user_update_provision', outcome: 'failure', reason: `idm.${scimError.reason}`, target, appId: app.id,
+      detail: { message: scimError.message, status: scimError.status ?? null, attempt: job.attempts + 1, willRetry: scimError.retryable },
+    });
+    const later = ctx.clock.now();
+    if (scimError.retryable) {
+      await ctx.store.provisioning.retryLater(job, new Date(later.getTime() + backoffMs(job.attempts, scimError.retryAfterSeconds)).toISOString(), scimError.message, later.toISOString(), owner);
+    } else {
+      await ctx.store.provisioning.complete(job, 'failed', scimError.message, later.toISOString(), owner);
     }
   }
-  return jobs.length;
 }

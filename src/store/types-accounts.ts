@@ -104,9 +104,23 @@ export interface ProvisioningRepository {
   enqueue(appId: string, userId: string, now: string): Promise<void>;
   /** Pending jobs due now, oldest first, at most one per (app, user). */
   due(now: string, limit: number): Promise<ProvisioningJob[]>;
-  /** Finish a job and every older pending job for the same user in the same app. */
-  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string): Promise<void>;
-  retryLater(job: ProvisioningJob, at: string, error: string, now: string): Promise<void>;
+  /**
+   * Take up to `limit` due jobs (as `due` picks them) for `owner`, each leased until now +
+   * leaseSeconds: one lease per (app, user), so a job whose (app, user) has a live lease is not
+   * given, two claimers at once never get the same job, and an expired lease (its worker died)
+   * can be taken over. Oldest first.
+   */
+  claim(now: string, limit: number, leaseSeconds: number, owner: string): Promise<ProvisioningJob[]>;
+  /** Extend the lease while the job runs; false: the lease is no longer this owner's. */
+  renew(job: ProvisioningJob, owner: string, until: string): Promise<boolean>;
+  /**
+   * Finish a job and every older pending job for the same user in the same app, releasing the
+   * lease. With `owner`, only while the lease on this job is still that owner's (an expired lease
+   * another worker took over is that worker's to finish); without, as before leases (tests, tools).
+   */
+  complete(job: ProvisioningJob, status: 'done' | 'failed', error: string | null, now: string, owner?: string): Promise<void>;
+  /** Put the job off until `at`, releasing the lease; `owner` as in complete. */
+  retryLater(job: ProvisioningJob, at: string, error: string, now: string, owner?: string): Promise<void>;
   list(appId: string, limit: number): Promise<ProvisioningJob[]>;
   findLink(appId: string, userId: string): Promise<RemoteUserLink | undefined>;
   putLink(link: RemoteUserLink, now: string): Promise<void>;
@@ -130,8 +144,27 @@ export interface UserImport {
   createdAt: string;
 }
 
+/** What is left of an import: the chosen users not yet run, in order, and the counts so far. */
+export interface ImportRemainder {
+  groupId: string | null;
+  done: number;
+  failed: number;
+  items: { position: number; user: Record<string, unknown> }[];
+}
+
 export interface ImportRepository {
   create(entry: UserImport): Promise<void>;
+  /** Record an import with its chosen remote users in order, leased to `owner` until `until`. */
+  start(entry: UserImport, groupId: string, users: Record<string, unknown>[], owner: string, until: string): Promise<void>;
+  /**
+   * Take over the running imports whose lease has expired (their process died, or they predate
+   * leases) for `owner`, in one statement each driver, so one instance resumes each; their ids.
+   */
+  claimStale(now: string, owner: string, until: string): Promise<string[]>;
+  /** Extend the lease; false: no longer this owner's. */
+  renew(id: string, owner: string, until: string): Promise<boolean>;
+  remaining(id: string): Promise<ImportRemainder>;
+  recordItem(id: string, position: number, outcome: 'done' | 'failed'): Promise<void>;
   progress(id: string, done: number, failed: number, status: UserImport['status'], now: string): Promise<void>;
   find(id: string): Promise<UserImport | undefined>;
 }

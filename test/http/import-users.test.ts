@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { listRemoteUsers, resumeImports } from '../../src/services/import-users';
 import { ADMIN_PASSWORD, createGroup, createUser, csrfFrom, signIn, type Harness } from '../helpers/harness';
 import { gatehouseWithScim, type ScimServer } from '../helpers/scim-server';
 
@@ -79,5 +80,31 @@ describe('Import users from an application (SCIM)', () => {
     const { app } = await connected();
     const res = await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['r9'], groupId: 'nope' }).expect(422);
     expect(res.body.code).to.equal('import.group_not_bound');
+  });
+
+  it('resumes at start an import a dead process left running, from where it got to; a live one and a finished one stay', async () => {
+    remoteUser('d1', 'crash-one');
+    remoteUser('d2', 'crash-two');
+    remoteUser('d3', 'crash-three');
+    const { app, group } = await connected();
+    const chosen = (await listRemoteUsers(h.ctx, app.id)).filter((u) => u.remoteId.startsWith('d')).sort((x, y) => x.remoteId.localeCompare(y.remoteId));
+    // The dead run imported the first two users, but recorded only the first before it died.
+    await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['d1', 'd2'], groupId: group.id }).expect(200);
+    const at = h.clock.now();
+    const expired = new Date(at.getTime() - 1000).toISOString();
+    const entry = { id: 'dead-import', appId: app.id, total: 3, done: 0, failed: 0, status: 'running' as const, createdAt: at.toISOString() };
+    await h.ctx.store.imports.start(entry, group.id, chosen as unknown as Record<string, unknown>[], 'dead-process', expired);
+    await h.ctx.store.imports.recordItem(entry.id, 0, 'done');
+    // Another process is still running this one: its lease has not expired.
+    const live = { ...entry, id: 'live-import', total: 1 };
+    await h.ctx.store.imports.start(live, group.id, chosen.slice(2) as unknown as Record<string, unknown>[], 'live-process', new Date(at.getTime() + 30_000).toISOString());
+
+    expect(await resumeImports(h.ctx, 'restarted')).to.equal(1);
+    expect(await h.ctx.store.imports.find(entry.id)).to.include({ status: 'finished', done: 3, failed: 0 });
+    const third = await h.ctx.store.users.findByLogin('crash-three');
+    expect((await h.ctx.store.provisioning.findLink(app.id, third!.id))?.remoteId).to.equal('d3');
+    expect((await h.ctx.store.users.list({ limit: 100, offset: 0 })).items.filter((u) => u.username.startsWith('crash-')), 'nobody twice').to.have.length(3);
+    expect(await h.ctx.store.imports.find(live.id)).to.include({ status: 'running' });
+    expect(await resumeImports(h.ctx, 'restarted'), 'nothing left to resume').to.equal(0);
   });
 });

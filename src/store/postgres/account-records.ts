@@ -1,7 +1,8 @@
 import type {
-  IdmConnection, IdmRepository, ImportRepository, MfaEnrolment, MfaRepository, Store, ThrottleRepository, UserImport,
+  IdmConnection, IdmRepository, MfaEnrolment, MfaRepository, Store, ThrottleRepository,
 } from '../types';
 import type { PgDatabase } from './db';
+import { createPgImportRepository } from './import-records';
 import { createPgProvisioningRepository } from './provisioning-records';
 
 /**
@@ -140,24 +141,6 @@ export function createPgIdmRepository(db: PgDatabase): IdmRepository {
       // The callers loop over the set; the order (SQLite: insertion) is not part of the contract.
       return (await db.many<{ application_id: string }>('SELECT application_id FROM application_idm WHERE active ORDER BY application_id'))
         .map((r) => r.application_id);
-    },
-  };
-}
-
-export function createPgImportRepository(db: PgDatabase): ImportRepository {
-  interface Row { [k: string]: unknown; id: string; application_id: string; total: number; done: number; failed: number; status: UserImport['status']; created_at: string }
-  return {
-    async create(e) {
-      await db.query(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`, [e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt]);
-    },
-    async progress(id, done, failed, status, now) {
-      // Absolute counts, not increments: the one import worker reports its running totals.
-      await db.query('UPDATE user_imports SET done = $1, failed = $2, status = $3, updated_at = $4 WHERE id = $5', [done, failed, status, now, id]);
-    },
-    async find(id) {
-      const r = await db.one<Row>('SELECT * FROM user_imports WHERE id = $1', [id]);
-      return r && { id: r.id, appId: r.application_id, total: r.total, done: r.done, failed: r.failed, status: r.status, createdAt: r.created_at };
     },
   };
 }

@@ -11,6 +11,28 @@ import { RECORD_TABLES } from './schema-records';
  */
 const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   { version: 1, name: 'directory, applications, keys, events, sessions, sso state, accounts, provisioning', sql: `${DIRECTORY_TABLES}\n${RECORD_TABLES}\n${ACCOUNT_TABLES}` },
+  // One lease per (app, user), arbitrated by its primary key (provisioning-records.ts claim).
+  // Imports record their chosen users and a lease, so a restart resumes one whose process died.
+  { version: 2, name: 'provisioning leases; imports record their chosen users and the process running them', sql: `
+  ALTER TABLE user_imports ADD COLUMN group_id text, ADD COLUMN owner text, ADD COLUMN leased_until text COLLATE "C";
+  CREATE TABLE user_import_items (
+    import_id text NOT NULL,
+    position integer NOT NULL,
+    remote_json text NOT NULL,
+    outcome text,
+    CONSTRAINT user_import_items_pkey PRIMARY KEY (import_id, position),
+    CONSTRAINT user_import_items_import_id_fkey FOREIGN KEY (import_id) REFERENCES user_imports (id) ON DELETE CASCADE,
+    CONSTRAINT user_import_items_outcome_check CHECK (outcome IS NULL OR outcome IN ('done', 'failed'))
+  );
+  CREATE TABLE provisioning_leases (
+    application_id text NOT NULL,
+    user_id text COLLATE "C" NOT NULL,
+    job_id bigint NOT NULL,
+    owner text NOT NULL,
+    leased_until text COLLATE "C" NOT NULL,
+    CONSTRAINT provisioning_leases_pkey PRIMARY KEY (application_id, user_id),
+    CONSTRAINT provisioning_leases_application_id_fkey FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
+  );` },
 ];
 
 /** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */

@@ -21,6 +21,10 @@ const SWEEP = `FROM provisioning_jobs n
   WHERE n.id = $6 AND j.application_id = $4 AND j.user_id = $5 AND j.status = 'pending' AND j.id <= n.id
     AND (j.enqueued_by = n.enqueued_by OR pg_visible_in_snapshot(j.enqueued_by, n.enqueued_seeing))`;
 
+/** With an owner: delete its lease on job $6 of (app $4, user $5), as the statement's first step. */
+const released = (owner: string | undefined) => (owner === undefined ? '' : `WITH released AS (DELETE FROM provisioning_leases
+  WHERE application_id = $4 AND user_id = $5 AND job_id = $6 AND owner = $7 RETURNING 1)`);
+
 const JOB_COLUMNS = 'j.id, j.application_id, j.user_id, j.status, j.attempts, j.next_attempt_at, j.last_error, j.created_at';
 
 /**
@@ -38,8 +42,13 @@ const JOB_COLUMNS = 'j.id, j.application_id, j.user_id, j.status, j.attempts, j.
  *   rest stay pending and run once more (a reconcile that finds nothing to do, at worst).
  * - the links are upserts by their key (ON CONFLICT DO UPDATE): no unique violation when two
  *   workers link the same user at once; the last writer's remote id and `sent` win.
- * There is no claim yet: two workers calling `due` together get the same jobs (a later slice adds
- * a lease; `due` stays one statement so it can become an UPDATE … RETURNING).
+ * - claim takes the due jobs with `FOR UPDATE SKIP LOCKED` (two claimers at once skip each other's
+ *   rows) and records a lease per (app, user) in provisioning_leases by INSERT … ON CONFLICT DO
+ *   UPDATE … WHERE the old lease has expired: that upsert always judges the latest committed lease
+ *   row (it waits for a concurrent claimer's), so even claimers whose snapshots saw different
+ *   newest jobs of one user never both hold it. A worker killed mid-job leaves its lease to expire.
+ * - complete and retryLater with an owner first delete that owner's lease on the job (a CTE in the
+ *   same statement) and change the jobs only if it was there.
  */
 export function createPgProvisioningRepository(db: PgDatabase): ProvisioningRepository {
   return {
@@ -57,13 +66,38 @@ export function createPgProvisioningRepository(db: PgDatabase): ProvisioningRepo
         WHERE latest.next_at <= $1 ORDER BY j.id LIMIT $2`, [now, limit]);
       return rows.map(toJob);
     },
-    async complete(job, status, error, now) {
-      await db.query(`UPDATE provisioning_jobs j SET status = $1, last_error = $2, attempts = j.attempts + 1, updated_at = $3
-        ${SWEEP}`, [status, error, now, job.appId, job.userId, job.id]);
+    async claim(now, limit, leaseSeconds, owner) {
+      const until = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
+      // The re-checked conditions on j (status) keep a row another claimer changed meanwhile out.
+      const rows = await db.many<JobRow>(`WITH picked AS (
+          SELECT j.id, j.application_id, j.user_id FROM provisioning_jobs j
+          JOIN (SELECT MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
+                WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
+          WHERE latest.next_at <= $1 AND j.status = 'pending'
+            AND NOT EXISTS (SELECT 1 FROM provisioning_leases l
+                            WHERE l.application_id = j.application_id AND l.user_id = j.user_id AND l.leased_until > $1)
+          ORDER BY j.id LIMIT $2 FOR UPDATE OF j SKIP LOCKED),
+        leased AS (
+          INSERT INTO provisioning_leases (application_id, user_id, job_id, owner, leased_until)
+          SELECT application_id, user_id, id, $3, $4 FROM picked
+          ON CONFLICT (application_id, user_id) DO UPDATE SET job_id = excluded.job_id, owner = excluded.owner, leased_until = excluded.leased_until
+            WHERE provisioning_leases.leased_until <= $1
+          RETURNING job_id)
+        SELECT ${JOB_COLUMNS} FROM provisioning_jobs j JOIN leased ON leased.job_id = j.id ORDER BY j.id`, [now, limit, owner, until]);
+      return rows.map(toJob);
     },
-    async retryLater(job, at, error, now) {
-      await db.query(`UPDATE provisioning_jobs j SET attempts = j.attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3
-        ${SWEEP}`, [at, error, now, job.appId, job.userId, job.id]);
+    async renew(job, owner, until) {
+      const r = await db.query(`UPDATE provisioning_leases SET leased_until = $4
+        WHERE application_id = $1 AND user_id = $2 AND job_id = $3 AND owner = $5`, [job.appId, job.userId, job.id, until, owner]);
+      return (r.rowCount ?? 0) > 0;
+    },
+    async complete(job, status, error, now, owner) {
+      await db.query(`${released(owner)} UPDATE provisioning_jobs j SET status = $1, last_error = $2, attempts = j.attempts + 1, updated_at = $3
+        ${SWEEP} ${owner === undefined ? '' : 'AND EXISTS (SELECT 1 FROM released)'}`, [status, error, now, job.appId, job.userId, job.id, ...(owner === undefined ? [] : [owner])]);
+    },
+    async retryLater(job, at, error, now, owner) {
+      await db.query(`${released(owner)} UPDATE provisioning_jobs j SET attempts = j.attempts + 1, next_attempt_at = $1, last_error = $2, updated_at = $3
+        ${SWEEP} ${owner === undefined ? '' : 'AND EXISTS (SELECT 1 FROM released)'}`, [at, error, now, job.appId, job.userId, job.id, ...(owner === undefined ? [] : [owner])]);
     },
     async list(appId, limit) {
       return (await db.many<JobRow>(`SELECT ${JOB_COLUMNS} FROM provisioning_jobs j WHERE application_id = $1 ORDER BY id DESC LIMIT $2`, [appId, limit]))

@@ -110,27 +110,56 @@ export function createProvisioningRepository(db: Database.Database): Provisionin
     id: r.id, appId: r.application_id, userId: r.user_id, status: r.status, attempts: r.attempts,
     nextAttemptAt: r.next_attempt_at, lastError: r.last_error, createdAt: r.created_at,
   });
+  // The newest pending job per user stands for the older ones (they reconcile the same state);
+  // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
+  const DUE = `SELECT j.* FROM provisioning_jobs j
+    JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
+          WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
+    WHERE latest.next_at <= ?`;
+  const dueRows = db.prepare(`${DUE} ORDER BY j.id LIMIT ?`);
+  const claimable = db.prepare(`${DUE} AND NOT EXISTS (SELECT 1 FROM provisioning_leases l
+    WHERE l.application_id = j.application_id AND l.user_id = j.user_id AND l.leased_until > ?) ORDER BY j.id LIMIT ?`);
+  const lease = db.prepare(`INSERT INTO provisioning_leases (application_id, user_id, job_id, owner, leased_until) VALUES (?, ?, ?, ?, ?)
+    ON CONFLICT(application_id, user_id) DO UPDATE SET job_id = excluded.job_id, owner = excluded.owner, leased_until = excluded.leased_until`);
+  /** Without an owner there is nothing to check; with one, its lease on the job is released or the call does nothing. */
+  const release = (job: ProvisioningJob, owner: string | undefined) => owner === undefined
+    || db.prepare('DELETE FROM provisioning_leases WHERE application_id = ? AND user_id = ? AND job_id = ? AND owner = ?')
+      .run(job.appId, job.userId, job.id, owner).changes > 0;
   return {
     async enqueue(appId, userId, now) {
       db.prepare(`INSERT INTO provisioning_jobs (application_id, user_id, status, next_attempt_at, created_at, updated_at)
         VALUES (?, ?, 'pending', ?, ?, ?)`).run(appId, userId, now, now, now);
     },
     async due(now, limit) {
-      // The newest pending job per user stands for the older ones (they reconcile the same state);
-      // it is due when the oldest one is, so a retry wait is never skipped by a newer job.
-      const rows = db.prepare(`SELECT j.* FROM provisioning_jobs j
-        JOIN (SELECT application_id, user_id, MAX(id) AS id, MAX(next_attempt_at) AS next_at FROM provisioning_jobs
-              WHERE status = 'pending' GROUP BY application_id, user_id) latest ON latest.id = j.id
-        WHERE latest.next_at <= ? ORDER BY j.id LIMIT ?`).all(now, limit) as Row[];
-      return rows.map(toJob);
+      return (dueRows.all(now, limit) as Row[]).map(toJob);
     },
-    async complete(job, status, error, now) {
-      db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
-        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+    // One writer at a time (BEGIN IMMEDIATE in a transaction): pick and lease in one go, so no
+    // second claimer can come between; a user with a live lease is skipped, an expired one is taken over.
+    async claim(now, limit, leaseSeconds, owner) {
+      const until = new Date(Date.parse(now) + leaseSeconds * 1000).toISOString();
+      return db.transaction(() => {
+        const rows = claimable.all(now, now, limit) as Row[];
+        for (const r of rows) lease.run(r.application_id, r.user_id, r.id, owner, until);
+        return rows.map(toJob);
+      }).immediate();
     },
-    async retryLater(job, at, error, now) {
-      db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
-        WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+    async renew(job, owner, until) {
+      return db.prepare('UPDATE provisioning_leases SET leased_until = ? WHERE application_id = ? AND user_id = ? AND job_id = ? AND owner = ?')
+        .run(until, job.appId, job.userId, job.id, owner).changes > 0;
+    },
+    async complete(job, status, error, now, owner) {
+      db.transaction(() => {
+        if (!release(job, owner)) return;
+        db.prepare(`UPDATE provisioning_jobs SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+          WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(status, error, now, job.appId, job.userId, job.id);
+      })();
+    },
+    async retryLater(job, at, error, now, owner) {
+      db.transaction(() => {
+        if (!release(job, owner)) return;
+        db.prepare(`UPDATE provisioning_jobs SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?
+          WHERE application_id = ? AND user_id = ? AND status = 'pending' AND id <= ?`).run(at, error, now, job.appId, job.userId, job.id);
+      })();
     },
     async list(appId, limit) {
       return (db.prepare('SELECT * FROM provisioning_jobs WHERE application_id = ? ORDER BY id DESC LIMIT ?').all(appId, limit) as Row[]).map(toJob);
@@ -177,6 +206,35 @@ export function createImportRepository(db: Database.Database): ImportRepository 
     async create(e) {
       db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt);
+    },
+    async start(e, groupId, users, owner, until) {
+      db.transaction(() => {
+        db.prepare(`INSERT INTO user_imports (id, application_id, total, done, failed, status, created_at, updated_at, group_id, owner, leased_until)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(e.id, e.appId, e.total, e.done, e.failed, e.status, e.createdAt, e.createdAt, groupId, owner, until);
+        const item = db.prepare('INSERT INTO user_import_items (import_id, position, remote_json) VALUES (?, ?, ?)');
+        users.forEach((u, i) => item.run(e.id, i, JSON.stringify(u)));
+      })();
+    },
+    async claimStale(now, owner, until) {
+      return (db.prepare(`UPDATE user_imports SET owner = ?, leased_until = ?
+        WHERE status = 'running' AND (leased_until IS NULL OR leased_until <= ?) RETURNING id`).all(owner, until, now) as { id: string }[]).map((r) => r.id);
+    },
+    async renew(id, owner, until) {
+      return db.prepare('UPDATE user_imports SET leased_until = ? WHERE id = ? AND owner = ?').run(until, id, owner).changes > 0;
+    },
+    async remaining(id) {
+      const entry = db.prepare('SELECT group_id, done, failed FROM user_imports WHERE id = ?').get(id) as { group_id: string | null; done: number; failed: number };
+      const rows = db.prepare('SELECT position, remote_json, outcome FROM user_import_items WHERE import_id = ? ORDER BY position').all(id) as
+        { position: number; remote_json: string; outcome: string | null }[];
+      // Imports from before items were recorded keep the counts they had.
+      if (rows.length === 0) return { groupId: entry.group_id, done: entry.done, failed: entry.failed, items: [] };
+      return {
+        groupId: entry.group_id, done: rows.filter((r) => r.outcome === 'done').length, failed: rows.filter((r) => r.outcome === 'failed').length,
+        items: rows.filter((r) => r.outcome === null).map((r) => ({ position: r.position, user: JSON.parse(r.remote_json) as Record<string, unknown> })),
+      };
+    },
+    async recordItem(id, position, outcome) {
+      db.prepare('UPDATE user_import_items SET outcome = ? WHERE import_id = ? AND position = ?').run(outcome, id, position);
     },
     async progress(id, done, failed, status, now) {
       db.prepare('UPDATE user_imports SET done = ?, failed = ?, status = ?, updated_at = ? WHERE id = ?').run(done, failed, status, now, id);

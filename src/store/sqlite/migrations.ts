@@ -274,6 +274,34 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     name: 'ended sessions are kept as tombstones',
     sql: `ALTER TABLE sessions ADD COLUMN ended INTEGER NOT NULL DEFAULT 0 CHECK (ended IN (0, 1));`,
   },
+  {
+    // One lease per (app, user): the worker that holds it runs that user's newest job; the others
+    // skip the user until it is released or expires (account-records.ts createProvisioningRepository).
+    version: 14,
+    name: 'provisioning leases; imports record their chosen users and the process running them',
+    // An import's chosen remote users, in order, each with its outcome once run, and a lease like
+    // the jobs' so a restart can tell an import whose process died from one still running.
+    sql: `
+      ALTER TABLE user_imports ADD COLUMN group_id TEXT;
+      ALTER TABLE user_imports ADD COLUMN owner TEXT;
+      ALTER TABLE user_imports ADD COLUMN leased_until TEXT;
+      CREATE TABLE user_import_items (
+        import_id TEXT NOT NULL REFERENCES user_imports(id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        remote_json TEXT NOT NULL CHECK (json_valid(remote_json)),
+        outcome TEXT CHECK (outcome IS NULL OR outcome IN ('done', 'failed')),
+        PRIMARY KEY (import_id, position)
+      );
+      CREATE TABLE provisioning_leases (
+        application_id TEXT NOT NULL REFERENCES applications(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        job_id INTEGER NOT NULL,
+        owner TEXT NOT NULL,
+        leased_until TEXT NOT NULL,
+        PRIMARY KEY (application_id, user_id)
+      );
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = Math.max(...MIGRATIONS.map((m) => m.version));
