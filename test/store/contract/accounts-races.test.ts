@@ -4,9 +4,10 @@ import { forEachDriver } from './drivers';
 import { sampleApplication } from './fixtures';
 
 /**
- * Several Gatehouse instances share one outbox. There is no job claim yet (a later slice adds a
- * lease), so these cases pin today's semantics: what two instances doing the same step at once
- * leave behind. On SQLite the calls run one after the other; on PostgreSQL they truly overlap.
+ * Several Gatehouse instances share one outbox. These cases pin what the plain calls (`due`,
+ * `complete`, `retryLater` without an owner) leave behind when two instances make them at once;
+ * the worker claims jobs under leases (provisioning-leases.test.ts). On SQLite the calls run one
+ * after the other; on PostgreSQL they truly overlap.
  */
 
 const iso = (offsetMs = 0) => new Date(Date.UTC(2026, 11, 2, 12, 0, 0) + offsetMs).toISOString();
@@ -45,7 +46,7 @@ forEachDriver('Store contract: provisioning when instances race', ({ open, kind 
     expect((await jobsOf('u1')).every((j) => j.status === 'done')).to.equal(true);
   });
 
-  it('gives two instances asking at once the same due jobs (no claim yet)', async () => {
+  it('gives two instances asking at once the same due jobs (due, which does not claim; claim is in provisioning-leases.test.ts)', async () => {
     await store.provisioning.enqueue(app, 'u1', NOW);
     await store.provisioning.enqueue(app, 'u2', NOW);
     const [a, b] = await Promise.all([store.provisioning.due(NOW, 10), store.provisioning.due(NOW, 10)]);
@@ -81,7 +82,7 @@ forEachDriver('Store contract: provisioning when instances race', ({ open, kind 
     expect(await store.provisioning.due(iso(120_000), 10)).to.deep.equal([]);
   });
 
-  it('counts both attempts when two instances put the same job off at once (no claim yet)', async () => {
+  it('counts both attempts when two instances put the same job off at once (due, which does not claim; claim is in provisioning-leases.test.ts)', async () => {
     await store.provisioning.enqueue(app, 'u1', NOW);
     const job = await dueFor('u1');
     await Promise.all([
