@@ -76,7 +76,9 @@ const LEASE_SECONDS = 2;
     const user = await createUser(a);
     await a.api().put(`/api/v1/groups/${group.id}/members/${user.id}`).expect(204);
 
-    const child = spawn(process.execPath, [path.join(__dirname, '../../node_modules/tsx/dist/cli.mjs'), path.join(__dirname, 'claim-and-hang.ts'),
+    // `node --import tsx` runs the script in this one process: the tsx CLI would start a second
+    // node process, which a SIGKILL of the first leaves running (and holding mocha's pipes open).
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'claim-and-hang.ts'),
       url, b.clock.now().toISOString(), String(LEASE_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const line = await new Promise<string>((resolve, reject) => {
