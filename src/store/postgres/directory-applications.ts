@@ -1,13 +1,7 @@
-import type { Application, ApplicationRepository, AttributeMapping, PortalImage, SsoSettings } from '../types';
-import type { PgDatabase, Row } from './db';
+import type { Application, ApplicationRepository } from '../types';
+import type { PgDatabase } from './db';
 import { GROUP_COLUMNS, holdsNul, likePattern, listPage, refusableWrite, toGroup, type GroupRow } from './directory-sql';
-
-interface ApplicationRow extends Row {
-  id: string; catalog_id: string; slug: string; display_label: string; description: string;
-  show_in_portal: boolean; sso_active: boolean; signing_key_id: string | null; sp_entity_id: string;
-  sso_json: string; attributes_json: string; created_at: string; updated_at: string;
-  placeholders_json: string; portal_json: string; bookmark_url: string | null;
-}
+import { applicationFromRow as toApplication, type ApplicationRow } from '../application-row';
 
 const APP_COLUMNS = `id, catalog_id, slug, display_label, description, show_in_portal, sso_active, signing_key_id,
   sp_entity_id, sso_json, attributes_json, placeholders_json, portal_json, bookmark_url, created_at, updated_at`;
@@ -19,20 +13,6 @@ const A_COLUMNS = APP_COLUMNS.replace(/(\w+)/g, 'a.$1');
  */
 const BY_LABEL = 'display_label, created_at, id';
 const A_BY_LABEL = 'a.display_label, a.created_at, a.id';
-
-function toApplication(row: ApplicationRow): Application {
-  return {
-    id: row.id, catalogId: row.catalog_id, slug: row.slug, displayLabel: row.display_label,
-    description: row.description, showInPortal: row.show_in_portal, ssoActive: row.sso_active,
-    signingKeyId: row.signing_key_id ?? undefined,
-    sso: JSON.parse(row.sso_json) as SsoSettings | null,
-    attributes: JSON.parse(row.attributes_json) as AttributeMapping[],
-    placeholders: JSON.parse(row.placeholders_json) as Record<string, string>,
-    portal: JSON.parse(row.portal_json) as PortalImage,
-    bookmarkUrl: row.bookmark_url,
-    createdAt: row.created_at, updatedAt: row.updated_at,
-  };
-}
 
 /** $1…$13 in both create and update; the slug is not among them (it never changes). */
 function settingsParams(app: Application): unknown[] {

@@ -1,27 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Application, ApplicationRepository, AttributeMapping, Group, PortalImage, SsoSettings } from '../types';
+import type { Application, ApplicationRepository, Group } from '../types';
 import { toGroup } from './directory';
-
-interface ApplicationRow {
-  id: string; catalog_id: string; slug: string; display_label: string; description: string;
-  show_in_portal: number; sso_active: number; signing_key_id: string | null; sp_entity_id: string;
-  sso_json: string; attributes_json: string; created_at: string; updated_at: string;
-  placeholders_json: string; portal_json: string; bookmark_url: string | null;
-}
-
-function toApplication(row: ApplicationRow): Application {
-  return {
-    id: row.id, catalogId: row.catalog_id, slug: row.slug, displayLabel: row.display_label,
-    description: row.description, showInPortal: row.show_in_portal === 1, ssoActive: row.sso_active === 1,
-    signingKeyId: row.signing_key_id ?? undefined,
-    sso: JSON.parse(row.sso_json) as SsoSettings | null,
-    attributes: JSON.parse(row.attributes_json) as AttributeMapping[],
-    placeholders: JSON.parse(row.placeholders_json) as Record<string, string>,
-    portal: JSON.parse(row.portal_json) as PortalImage,
-    bookmarkUrl: row.bookmark_url,
-    createdAt: row.created_at, updatedAt: row.updated_at,
-  };
-}
+import { applicationFromRow as toApplication, type ApplicationRow } from '../application-row';
 
 function toParams(app: Application): unknown[] {
   return [app.catalogId, app.slug, app.displayLabel, app.description, app.showInPortal ? 1 : 0,
