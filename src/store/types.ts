@@ -254,7 +254,12 @@ export interface SigningKeyRepository {
 
 
 export interface EventRepository {
-  append(event: NewEvent): Promise<number>;
+  /**
+   * The new event's id once it is committed. Inside store.transaction the event joins the unit of
+   * work; a driver that numbers events at commit (PostgreSQL, so ids follow commit order across
+   * instances) resolves null there.
+   */
+  append(event: NewEvent): Promise<number | null>;
   /** Commit appends still waiting for a group commit (drivers that batch them). */
   flush?(): Promise<void> | void;
   list(filter: EventFilter): Promise<EventRecord[]>;

@@ -16,7 +16,7 @@ describe('Store: events (group commit)', () => {
   afterEach(async () => { await store.close(); });
 
   it('when many events arrive in one turn, then each caller gets its own committed row id, in order', async () => {
-    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append(event({ actorId: `u${i}` }))));
+    const ids = await Promise.all(Array.from({ length: 50 }, (_, i) => store.events.append(event({ actorId: `u${i}` })) as Promise<number>));
     expect(ids).to.deep.equal([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).to.equal(50);
     const listed = await store.events.list({ limit: 100 });

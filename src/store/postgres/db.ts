@@ -28,6 +28,13 @@ export interface PgDatabase {
    * with a failed savepoint.
    */
   savepoint<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Inside a transaction, queue `work` to run on its client once the unit of work has finished,
+   * just before COMMIT, and return true; outside one, return false. Work queued under a savepoint
+   * that rolls back is dropped with it. (The events repository numbers its rows here, so that
+   * event ids follow commit order: records-events.ts.)
+   */
+  beforeCommit(work: () => Promise<void>): boolean;
   readonly pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -62,6 +69,12 @@ export function translatePgError(error: unknown, fieldOf: Readonly<Record<string
   return new StoreConstraintError('check', field, e.message ?? 'constraint failed');
 }
 
+/** One transaction: its client, and the work to run just before its COMMIT. */
+interface Unit {
+  client: pg.PoolClient;
+  beforeCommit: (() => Promise<void>)[];
+}
+
 export function createPgDatabase(connectionString: string, options: { poolSize: number; fieldOf: Readonly<Record<string, string>> }): PgDatabase {
   // A bounded wait for a connection: an unreachable server fails the request (503) instead of
   // holding it open until the client gives up.
@@ -69,11 +82,11 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
   // An idle client that errors (the server restarted) is dropped by the pool; without a listener
   // the error would crash the process.
   pool.on('error', () => undefined);
-  const current = new AsyncLocalStorage<pg.PoolClient>();
+  const current = new AsyncLocalStorage<Unit>();
   let savepoints = 0;
   const run = async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
     try {
-      const client = current.getStore();
+      const client = current.getStore()?.client;
       return (await (client ?? pool).query(sql, params as unknown[])) as pg.QueryResult<T>;
     } catch (error) {
       throw translatePgError(error, options.fieldOf);
@@ -96,9 +109,15 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
       } catch (error) {
         throw translatePgError(error, options.fieldOf);
       }
+      const unit: Unit = { client, beforeCommit: [] };
       try {
         await client.query('BEGIN');
-        const result = await current.run(client, work);
+        const result = await current.run(unit, async () => {
+          const value = await work();
+          // Queued work may queue more; each runs once, in order.
+          for (let i = 0; i < unit.beforeCommit.length; i++) await unit.beforeCommit[i]();
+          return value;
+        });
         await client.query('COMMIT');
         return result;
       } catch (error) {
@@ -108,9 +127,17 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
         client.release();
       }
     },
+    beforeCommit(work) {
+      const unit = current.getStore();
+      if (!unit) return false;
+      unit.beforeCommit.push(work);
+      return true;
+    },
     async savepoint(work) {
-      const client = current.getStore();
-      if (!client) return work();
+      const unit = current.getStore();
+      if (!unit) return work();
+      const { client } = unit;
+      const queued = unit.beforeCommit.length;
       const name = `gatehouse_${++savepoints}`;
       await client.query(`SAVEPOINT ${name}`);
       try {
@@ -119,6 +146,7 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
         return result;
       } catch (error) {
         await client.query(`ROLLBACK TO SAVEPOINT ${name}`).catch(() => undefined);
+        unit.beforeCommit.length = queued;
         throw error;
       }
     },
