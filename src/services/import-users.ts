@@ -99,12 +99,17 @@ async function importOne(ctx: AppContext, meta: RequestMeta, appId: string, grou
     if (!user.active) throw unprocessable('import.suspended', 'Suspended users in the application are not imported.');
     if (user.status !== 'new') throw unprocessable('import.exists', 'A Gatehouse user with this username or e-mail already exists.');
     const [firstName, ...rest] = user.name.split(' ');
-    const local = await createUser(ctx, meta, {
-      username: user.userName.slice(0, 64), email: user.email || user.userName, firstName: firstName ?? '', lastName: rest.join(' '),
+    // One unit of work: a user left created but unlinked (a crash, a failed write) would be
+    // neither New nor Imported, and a resumed import would count it failed.
+    const local = await ctx.store.transaction(async () => {
+      const created = await createUser(ctx, meta, {
+        username: user.userName.slice(0, 64), email: user.email || user.userName, firstName: firstName ?? '', lastName: rest.join(' '),
+      });
+      await ctx.store.provisioning.putLink({ appId, userId: created.id, remoteId: user.remoteId, active: true }, ctx.clock.now().toISOString());
+      // Joining a bound group keeps their access; otherwise the next sync would deactivate them.
+      await addMember(ctx, meta, groupId, created.id);
+      return created;
     });
-    await ctx.store.provisioning.putLink({ appId, userId: local.id, remoteId: user.remoteId, active: true }, ctx.clock.now().toISOString());
-    // Joining a bound group keeps their access; otherwise the next sync would deactivate them.
-    await addMember(ctx, meta, groupId, local.id);
     await ctx.insights.record(meta, { type: 'user_import', outcome: 'success', target: { ...target, id: local.id }, appId, detail: { remoteId: user.remoteId } });
     return true;
   } catch (error) {

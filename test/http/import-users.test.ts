@@ -107,4 +107,27 @@ describe('Import users from an application (SCIM)', () => {
     expect(await h.ctx.store.imports.find(live.id)).to.include({ status: 'running' });
     expect(await resumeImports(h.ctx, 'restarted'), 'nothing left to resume').to.equal(0);
   });
+
+  it('leaves no half-imported user when a step fails: created, linked and in the group together, or not at all', async () => {
+    remoteUser('h1', 'half-made');
+    const { app, group } = await connected();
+    // The database refuses the link (as if the process died right after creating the user).
+    const putLink = h.ctx.store.provisioning.putLink;
+    h.ctx.store.provisioning.putLink = async () => { throw new Error('the database went away'); };
+    try {
+      const result = (await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['h1'], groupId: group.id }).expect(200)).body;
+      expect(result).to.include({ total: 1, done: 0, failed: 1 });
+    } finally {
+      h.ctx.store.provisioning.putLink = putLink;
+    }
+    expect(await h.ctx.store.users.findByLogin('half-made'), 'no user without its link').to.equal(undefined);
+    expect((await h.ctx.store.events.list({ type: 'user_create', limit: 10 })).map((e) => e.targetLabel)).not.to.include('half-made');
+    // Still New in the application, so the admin can import it again, and then it is whole.
+    const listed = (await h.api().get(`/api/v1/applications/${app.id}/idm/remote-users`).expect(200)).body.items;
+    expect(listed.find((u: { userName: string }) => u.userName === 'half-made')).to.include({ status: 'new' });
+    await h.api().post(`/api/v1/applications/${app.id}/idm/import`).send({ remoteIds: ['h1'], groupId: group.id }).expect(200);
+    const user = (await h.ctx.store.users.findByLogin('half-made'))!;
+    expect(await h.ctx.store.provisioning.findLink(app.id, user.id)).to.include({ remoteId: 'h1' });
+    expect(await h.ctx.store.applications.isUserAuthorized(app.id, user.id)).to.equal(true);
+  });
 });
