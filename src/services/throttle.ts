@@ -75,3 +75,32 @@ export async function recordFailedSignIn(ctx: AppContext, login: string, clientI
 export async function recordSuccessfulSignIn(ctx: AppContext, login: string, clientIp: string | null): Promise<void> {
   for (const { rule, key } of await keysFor(ctx, login, clientIp)) if (rule.prefix !== 'ip') await ctx.store.throttle.delete(key);
 }
+
+const REFUSAL_EVENT_INTERVAL_MS = 60_000;
+/** Per process: the addresses that already took this minute's refusal event (pruned when large). */
+const refusalEventAt = new WeakMap<AppContext, Map<string, number>>();
+
+/**
+ * Whether this refused post (a CSRF refusal) may be recorded: one event per client address per
+ * minute across every instance, so a flood cannot fill Directory Insights. The first refusal of a
+ * minute takes it with one atomic count in the throttle table (purged by housekeeping); each
+ * process also remembers the addresses it has seen this minute, so a flood costs one database
+ * write per instance and minute, not one per post. If the database cannot count, nothing is
+ * recorded: the post is refused all the same.
+ */
+export async function claimRefusalEvent(ctx: AppContext, address: string): Promise<boolean> {
+  let seen = refusalEventAt.get(ctx);
+  if (!seen) refusalEventAt.set(ctx, (seen = new Map()));
+  const now = ctx.clock.now().getTime();
+  const last = seen.get(address);
+  if (last !== undefined && now - last < REFUSAL_EVENT_INTERVAL_MS) return false;
+  if (seen.size >= 10_000) for (const [key, at] of seen) if (now - at >= REFUSAL_EVENT_INTERVAL_MS) seen.delete(key);
+  seen.set(address, now);
+  try {
+    const { failures } = await ctx.store.throttle.recordFailure(`refusal-event:${address}`, new Date(now).toISOString(),
+      new Date(now - REFUSAL_EVENT_INTERVAL_MS).toISOString());
+    return failures === 1;
+  } catch {
+    return false;
+  }
+}

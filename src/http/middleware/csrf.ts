@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../context';
 import { AppError } from '../../errors';
+import { claimRefusalEvent } from '../../services/throttle';
 import { requestMeta } from './auth';
 import { readCookie } from './cookies';
 
@@ -21,12 +22,12 @@ import { readCookie } from './cookies';
  *
  * Only routes that mount verifyCsrf are checked: the SAML endpoints receive cross-site posts by
  * design (SAML bindings §3.5) and never mount it. Refusals are `csrf_refused` events, at most one
- * per client address per minute, so a flood cannot fill Directory Insights.
+ * per client address per minute across all instances (claimRefusalEvent), so a flood cannot fill
+ * Directory Insights.
  */
 export const csrfCookieName = (secure: boolean) => (secure ? '__Host-gatehouse.csrf' : 'gatehouse.csrf');
 
 const VALUE = /^[A-Za-z0-9_-]{32}$/;
-const EVENT_INTERVAL_MS = 60_000;
 
 /** The session a token belongs to: the signed-in session, or none for anonymous forms. */
 const boundSession = (req: Request) => (req.user ? req.sessionID : '');
@@ -56,23 +57,9 @@ function crossSiteSignal(req: Request, publicOrigin: string): string | undefined
   return origin === publicOrigin ? undefined : 'origin';
 }
 
-/** One event per client address per interval; the map forgets addresses once they are quiet. */
-const lastEventAt = new WeakMap<AppContext, Map<string, number>>();
-
-function shouldRecord(ctx: AppContext, address: string): boolean {
-  let seen = lastEventAt.get(ctx);
-  if (!seen) lastEventAt.set(ctx, (seen = new Map()));
-  const now = ctx.clock.now().getTime();
-  const last = seen.get(address);
-  if (last !== undefined && now - last < EVENT_INTERVAL_MS) return false;
-  if (seen.size >= 10_000) for (const [key, at] of seen) if (now - at >= EVENT_INTERVAL_MS) seen.delete(key);
-  seen.set(address, now);
-  return true;
-}
-
 /** Record a refused post (rate-limited) and hand the refusal on. */
 export async function refuseForgedPost(ctx: AppContext, req: Request, error: AppError, signal?: string): Promise<AppError> {
-  if (shouldRecord(ctx, req.ip ?? 'unknown')) {
+  if (await claimRefusalEvent(ctx, req.ip ?? 'unknown')) {
     await ctx.insights.record(requestMeta(req), {
       type: 'csrf_refused', outcome: 'failure', reason: error.code,
       detail: { method: req.method, path: req.baseUrl + req.path, ...(signal ? { signal } : {}) },
