@@ -73,14 +73,23 @@ export async function getUser(ctx: AppContext, id: string): Promise<User> {
   return user;
 }
 
+/**
+ * Refuse a change that would leave no admin. Called first inside the change's transaction: the
+ * admin rows stay locked until it commits, so two instances demoting or deleting two admins at
+ * the same moment cannot both see "another admin remains" (issue 10).
+ */
+async function assertAnotherAdminRemains(ctx: AppContext, id: string, message: string): Promise<void> {
+  const admins = await ctx.store.users.lockAdmins();
+  if (admins.includes(id) && admins.length <= 1) throw conflict('users.last_admin', message);
+}
+
 export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string, input: unknown): Promise<User> {
   const changes = parseInput(updateUserSchema, input);
-  const before = await getUser(ctx, id);
-  if (changes.isAdmin === false && before.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
-    throw conflict('users.last_admin', 'This is the last admin; make another user an admin first.');
-  }
   // The change and the provisioning jobs it causes commit together (the outbox rule).
   return ctx.store.transaction(async () => {
+    if (changes.isAdmin === false) await assertAnotherAdminRemains(ctx, id, 'This is the last admin; make another user an admin first.');
+    // Read under the lock: what changed is measured against the user as this change finds them.
+    const before = await getUser(ctx, id);
     await ctx.store.users.update(id, changes, ctx.clock.now().toISOString());
     const after = await getUser(ctx, id);
     const changed = Object.keys(changes).filter((k) => before[k as keyof User] !== after[k as keyof User]);
@@ -93,13 +102,11 @@ export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string,
 }
 
 export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
-  const user = await getUser(ctx, id);
-  if (user.isAdmin && (await ctx.store.users.countAdmins()) <= 1) {
-    throw conflict('users.last_admin', 'This is the last admin and cannot be deleted.');
-  }
-  // Read before the delete: it cascades the memberships away, and their remote groups must drop the user.
-  const groups = await groupsOfUser(ctx, id);
   await ctx.store.transaction(async () => {
+    await assertAnotherAdminRemains(ctx, id, 'This is the last admin and cannot be deleted.');
+    const user = await getUser(ctx, id);
+    // Read before the delete: it cascades the memberships away, and their remote groups must drop the user.
+    const groups = await groupsOfUser(ctx, id);
     await ctx.store.users.delete(id);
     await ctx.insights.record(meta, { type: 'user_delete', outcome: 'success', target: userTarget(user) });
     // Linked remote accounts are deactivated by the jobs (the links outlive the user).

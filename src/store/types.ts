@@ -202,6 +202,13 @@ export interface UserRepository {
   getPasswordHash(id: string): Promise<string | null | undefined>;
   setPasswordHash(id: string, hash: string, now: string): Promise<void>;
   countAdmins(): Promise<number>;
+  /**
+   * The ids of the admins, in id order. Inside `store.transaction` it holds the admin rows until
+   * commit, so "another admin remains" stays true until the change that relies on it commits: an
+   * instance asking at the same moment waits, then sees the admins as that change left them.
+   * Outside a transaction it only reads.
+   */
+  lockAdmins(): Promise<string[]>;
 }
 
 export interface GroupRepository {

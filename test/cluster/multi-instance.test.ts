@@ -88,4 +88,31 @@ import { buildAuthnRequestXml, toPostForm, toRedirectQuery } from '../helpers/te
     b.clock.advance(61);
     expect((await Promise.all([runHousekeeping(b.ctx), runHousekeeping(a.ctx)])).filter(Boolean)).to.have.length(1);
   });
+
+  it('of two admins demoted at once on the two instances, one stays: the other demotion is refused with users.last_admin', async () => {
+    const [first] = (await a.api().get('/api/v1/users?q=admin@gatehouse.local').expect(200)).body.items;
+    const second = await createUser(a, { isAdmin: true });
+    expect(await a.ctx.store.users.countAdmins()).to.equal(2);
+    // Each instance sees two admins; only one of the demotions may commit.
+    const answers = await Promise.all([
+      a.api().patch(`/api/v1/users/${first.id}`).send({ isAdmin: false }),
+      b.api().patch(`/api/v1/users/${second.id}`).send({ isAdmin: false }),
+    ]);
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).to.equal('users.last_admin');
+    expect(await a.ctx.store.users.countAdmins()).to.equal(1);
+  });
+
+  it('of two admins deleted at once on the two instances, one stays: the other deletion is refused with users.last_admin', async () => {
+    const [one, two] = [await createUser(a, { isAdmin: true }), await createUser(a, { isAdmin: true })];
+    // Exactly these two are admins, whatever the cases before left.
+    for (const u of (await a.ctx.store.users.list({ limit: 1000, offset: 0 })).items) {
+      if (u.isAdmin && u.id !== one.id && u.id !== two.id) await a.ctx.store.users.update(u.id, { isAdmin: false }, a.clock.now().toISOString());
+    }
+    expect(await a.ctx.store.users.countAdmins()).to.equal(2);
+    const answers = await Promise.all([a.api().delete(`/api/v1/users/${one.id}`), b.api().delete(`/api/v1/users/${two.id}`)]);
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([204, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).to.equal('users.last_admin');
+    expect(await a.ctx.store.users.countAdmins()).to.equal(1);
+  });
 });

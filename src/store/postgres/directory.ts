@@ -103,6 +103,14 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
     async countAdmins() {
       return Number((await db.one<{ n: string }>('SELECT count(*) AS n FROM users WHERE is_admin'))!.n);
     },
+    async lockAdmins() {
+      // In READ COMMITTED a second instance blocks on the first admin row locked here; after the
+      // first commits, each row it locks is re-checked in its newest version, so a demoted or
+      // deleted admin drops out and it counts what is left. Locked in id order, so two callers
+      // never wait on each other crosswise. NO KEY UPDATE (what an UPDATE of is_admin takes)
+      // rather than UPDATE: rows that reference an admin (memberships, MFA enrolment) can still be written.
+      return (await db.many<{ id: string }>('SELECT id FROM users WHERE is_admin ORDER BY id FOR NO KEY UPDATE')).map((r) => r.id);
+    },
   };
 }
 

@@ -83,6 +83,11 @@ export function createUserRepository(db: Database.Database): UserRepository {
     async countAdmins() {
       return (db.prepare('SELECT COUNT(*) AS n FROM users WHERE is_admin = 1').get() as { n: number }).n;
     },
+    async lockAdmins() {
+      // A transaction here began with BEGIN IMMEDIATE: the only writer on the file until it
+      // commits (other processes wait on busy_timeout), so reading inside it is enough.
+      return (db.prepare('SELECT id FROM users WHERE is_admin = 1 ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+    },
   };
 }
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { openStore, type Store } from '../../../src/store';
 import { freshPostgresUrl, postgresAvailable } from '../../helpers/postgres';
 
@@ -10,11 +13,16 @@ export interface DriverRig {
   kind: Store['kind'];
   /** A fresh, empty store of this driver. */
   open(): Promise<Store>;
+  /**
+   * A fresh, empty database that several stores or processes open, as instances do: its URL.
+   * SQLite's is a file (each connection to :memory: is a database of its own), removed after the suite.
+   */
+  sharedUrl(): Promise<string>;
 }
 
-const DRIVERS: { name: string; kind: Store['kind']; available: () => boolean; url: () => Promise<string> }[] = [
-  { name: 'SQLite', kind: 'sqlite', available: () => true, url: async () => 'sqlite::memory:' },
-  { name: 'PostgreSQL', kind: 'postgres', available: postgresAvailable, url: freshPostgresUrl },
+const DRIVERS: { name: string; kind: Store['kind']; available: () => boolean; url: () => Promise<string>; sharedUrl: (dir: () => string) => Promise<string> }[] = [
+  { name: 'SQLite', kind: 'sqlite', available: () => true, url: async () => 'sqlite::memory:', sharedUrl: async (dir) => `sqlite:${path.join(dir(), 'gatehouse.db')}` },
+  { name: 'PostgreSQL', kind: 'postgres', available: postgresAvailable, url: freshPostgresUrl, sharedUrl: freshPostgresUrl },
 ];
 
 export function forEachDriver(title: string, body: (rig: DriverRig) => void): void {
@@ -22,7 +30,11 @@ export function forEachDriver(title: string, body: (rig: DriverRig) => void): vo
     (driver.available() ? describe : describe.skip)(`${title} (${driver.name})`, function () {
       this.timeout(60_000);
       const opened: Store[] = [];
-      after(async () => { await Promise.all(opened.map((s) => s.close())); });
+      const dirs: string[] = [];
+      after(async () => {
+        await Promise.all(opened.map((s) => s.close()));
+        for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+      });
       body({
         kind: driver.kind,
         async open() {
@@ -30,6 +42,10 @@ export function forEachDriver(title: string, body: (rig: DriverRig) => void): vo
           opened.push(store);
           return store;
         },
+        sharedUrl: () => driver.sharedUrl(() => {
+          dirs.push(fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-contract-')));
+          return dirs[dirs.length - 1];
+        }),
       });
     });
   }
