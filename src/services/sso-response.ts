@@ -54,12 +54,12 @@ export function nameIdValue(app: SamlApplication, user: User): string {
 
 
 export async function buildSuccessPost(ctx: AppContext, args: {
-  app: SamlApplication; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string; relayState?: string;
-  authnContextClassRef: string;
+  app: SamlApplication; user: User; session: SignedInSession; acsUrl: string; inResponseTo?: string;
+  relayState?: string; authnContextClassRef: string;
+  /** The user's groups, as groups.accessOf read them for the access check. */
+  groups: Group[];
 }): Promise<PostToAcs> {
-  const { app, user, session } = args;
-  const needsGroups = app.attributes.some((a) => a.source === 'groups');
-  const groups = needsGroups ? await ctx.store.groups.listGroupsOfUser(user.id) : [];
+  const { app, user, session, groups } = args;
   // Signed on the thread pool: the event loop serves other requests during the RSA operation.
   const xml = await buildResponseAsync({
     responseId: newSamlId(),

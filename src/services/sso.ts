@@ -211,7 +211,9 @@ async function respond(
     throw forbidden('sso.user_inactive', 'Your account is suspended. Ask your administrator.');
   }
   // Implicit deny (security.md §2 #14): checked at every launch, the SP gets nothing otherwise.
-  if (!(await ctx.store.applications.isUserAuthorized(app.id, user.id))) {
+  // One read gives the check and the groups the `groups` attribute may send.
+  const access = await ctx.store.groups.accessOf(user.id, app.id);
+  if (!access.authorized) {
     throw forbidden('sso.not_authorized', `You do not have access to ${app.displayLabel}. Ask your administrator to add you to a group that uses it.`);
   }
   if (pending) await ctx.store.ssoState.deletePending(pending.id);
@@ -226,8 +228,8 @@ async function respond(
       `Gatehouse cannot state the requested authentication context (${wanted.comparison} ${wanted.classRefs.join(', ')}) for this sign-in; it can state ${offered.join(', ')}.`));
   }
   const post = await buildSuccessPost(ctx, {
-    app, user, session: session!, acsUrl: request.acsUrl, inResponseTo: request.requestId, relayState: request.relayState,
-    authnContextClassRef,
+    app, user, groups: access.groups, session: session!, acsUrl: request.acsUrl, inResponseTo: request.requestId,
+    relayState: request.relayState, authnContextClassRef,
   });
   await ctx.insights.record({ ...meta, actor: { type: 'user', id: user.id, label: user.username } }, {
     type: 'sso_auth', outcome: 'success', target: appTarget(app), appId: app.id,

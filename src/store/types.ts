@@ -221,6 +221,11 @@ export interface GroupRepository {
   removeMember(groupId: string, userId: string): Promise<boolean>;
   listMembers(groupId: string): Promise<User[]>;
   listGroupsOfUser(userId: string): Promise<Group[]>;
+  /**
+   * What a launch needs in one read: the user's groups (as listGroupsOfUser) and whether one of
+   * them is bound to the app (implicit deny, as applications.isUserAuthorized).
+   */
+  accessOf(userId: string, appId: string): Promise<{ authorized: boolean; groups: Group[] }>;
 }
 
 export interface ApplicationRepository {

@@ -160,6 +160,13 @@ export function createPgGroupRepository(db: PgDatabase): GroupRepository {
         JOIN memberships m ON m.group_id = g.id WHERE m.user_id = $1 ORDER BY lower(g.name), g.name`, [userId]);
       return rows.map(toGroup);
     },
+    async accessOf(userId, appId) {
+      if (holdsNul(userId, appId)) return { authorized: false, groups: [] };
+      const rows = await db.many<GroupRow & { bound: boolean }>(`SELECT ${GROUP_COLUMNS.replace(/(\w+)/g, 'g.$1')},
+          EXISTS (SELECT 1 FROM application_groups ag WHERE ag.application_id = $2 AND ag.group_id = g.id) AS bound
+        FROM groups g JOIN memberships m ON m.group_id = g.id WHERE m.user_id = $1 ORDER BY lower(g.name), g.name`, [userId, appId]);
+      return { authorized: rows.some((r) => r.bound), groups: rows.map(({ bound: _, ...row }) => toGroup(row as GroupRow)) };
+    },
   };
 }
 

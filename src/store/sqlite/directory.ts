@@ -101,6 +101,9 @@ export function createGroupRepository(db: Database.Database): GroupRepository {
   // Read on every SSO launch that sends a groups attribute, so prepared once.
   const groupsOfUser = db.prepare(`SELECT g.* FROM groups g JOIN memberships m ON m.group_id = g.id
     WHERE m.user_id = ? ORDER BY g.name`);
+  const accessOf = db.prepare(`SELECT g.*, EXISTS (SELECT 1 FROM application_groups ag
+      WHERE ag.application_id = ? AND ag.group_id = g.id) AS bound
+    FROM groups g JOIN memberships m ON m.group_id = g.id WHERE m.user_id = ? ORDER BY g.name`);
   return {
     async create(group) {
       db.prepare('INSERT INTO groups (id, name, description, created_at, updated_at) VALUES (?, ?, ?, ?, ?)')
@@ -141,6 +144,10 @@ export function createGroupRepository(db: Database.Database): GroupRepository {
     async listGroupsOfUser(userId) {
       const rows = groupsOfUser.all(userId) as GroupRow[];
       return rows.map(toGroup);
+    },
+    async accessOf(userId, appId) {
+      const rows = accessOf.all(appId, userId) as (GroupRow & { bound: number })[];
+      return { authorized: rows.some((r) => r.bound === 1), groups: rows.map(({ bound: _, ...row }) => toGroup(row as GroupRow)) };
     },
   };
 }

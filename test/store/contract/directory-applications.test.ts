@@ -118,6 +118,14 @@ forEachDriver('Store contract: applications', ({ open }) => {
   });
 
   it('denies by default: a user is authorized only through a bound group they are a member of', async () => {
+    // accessOf (the launch's one read) agrees with isUserAuthorized and listGroupsOfUser at every step.
+    const authorized = async (appId: string, userId: string) => {
+      const answer = await store.applications.isUserAuthorized(appId, userId);
+      const access = await store.groups.accessOf(userId, appId);
+      expect(access.authorized, 'accessOf').to.equal(answer);
+      expect(access.groups).to.deep.equal(await store.groups.listGroupsOfUser(userId));
+      return answer;
+    };
     const app = sampleApplication();
     const bound = sampleGroup();
     const unbound = sampleGroup();
@@ -126,21 +134,21 @@ forEachDriver('Store contract: applications', ({ open }) => {
     await store.groups.create(bound);
     await store.groups.create(unbound);
     await store.users.create(user, null);
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(false);
     await store.groups.addMember(unbound.id, user.id);
     await store.applications.bindGroup(app.id, bound.id, nextTime());
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(false);
     await store.groups.addMember(bound.id, user.id);
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(true);
-    expect(await store.applications.isUserAuthorized('no-such-app', user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(true);
+    expect(await authorized('no-such-app', user.id)).to.equal(false);
     await store.groups.removeMember(bound.id, user.id);
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(false);
     await store.groups.addMember(bound.id, user.id);
     await store.applications.unbindGroup(app.id, bound.id);
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(false);
     await store.applications.bindGroup(app.id, bound.id, nextTime());
     await store.groups.delete(bound.id);
-    expect(await store.applications.isUserAuthorized(app.id, user.id)).to.equal(false);
+    expect(await authorized(app.id, user.id)).to.equal(false);
   });
 
   it('lists a user\'s apps once each, by label, however many of their groups reach an app', async () => {
