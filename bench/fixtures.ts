@@ -2,6 +2,12 @@ import crypto from 'node:crypto';
 import forge from 'node-forge';
 import { newSamlId } from '../src/saml/xml';
 import type { ResponseInput, SigningCredential } from '../src/saml/types';
+import type { AppContext } from '../src/context';
+import { loadConfig } from '../src/config';
+import { SYSTEM } from '../src/insights/recorder';
+import { createApplication, bindGroup } from '../src/services/applications';
+import { addMember, createGroup } from '../src/services/groups';
+import { createUser } from '../src/services/users';
 
 /** The benchmark's signing key and the Response it signs: the same assertion in every case. */
 export function credential(): SigningCredential {
@@ -31,4 +37,34 @@ export function responseInput(cred: SigningCredential, signResponse: boolean): R
     ],
     signAssertion: true, signResponse, algorithm: 'rsa-sha256', credential: cred,
   };
+}
+
+/** The journey every launch case runs: user `bench` in group Engineering, bound to the app at /saml2/bench. */
+export async function seedJourney(ctx: AppContext): Promise<string> {
+  const user = await createUser(ctx, SYSTEM, { username: 'bench', email: 'bench@example.com', firstName: 'Bench', lastName: 'User', password: 'bench user password' });
+  const group = await createGroup(ctx, SYSTEM, { name: 'Engineering' });
+  await addMember(ctx, SYSTEM, group.id, user.id);
+  const app = await createApplication(ctx, SYSTEM, {
+    catalogId: 'custom-saml', displayLabel: 'Bench Wiki', slug: 'bench',
+    sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
+    attributes: [{ name: 'email', source: 'email' }, { name: 'firstName', source: 'firstName' },
+      { name: 'lastName', source: 'lastName' }, { name: 'groups', source: 'groups' }, { name: 'plan', value: 'enterprise' }],
+  });
+  await bindGroup(ctx, SYSTEM, app.id, group.id);
+  return app.slug;
+}
+
+/**
+ * The benchmark server's configuration: a SQLite file in `dir` unless BENCH_DATABASE_URL names
+ * another store; secrets from BENCH_SESSION_SECRET / BENCH_KEK when a store was prepared with
+ * them (its signing key is sealed with the KEK), fresh ones otherwise.
+ */
+export function benchConfig(dir: string) {
+  return loadConfig({
+    NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://127.0.0.1', DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${dir}/bench.db`,
+    GATEHOUSE_CERTS_DIR: dir, GATEHOUSE_ADMIN_PASSWORD: 'bench admin password', LOG_LEVEL: 'silent',
+    ...(process.env.BENCH_ADMIN_TOKEN ? { GATEHOUSE_ADMIN_TOKEN: process.env.BENCH_ADMIN_TOKEN } : {}),
+    SESSION_SECRET: process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('hex'),
+    GATEHOUSE_KEY_ENCRYPTION_KEY: process.env.BENCH_KEK ?? crypto.randomBytes(32).toString('hex'),
+  });
 }

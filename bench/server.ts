@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -7,11 +6,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createApp } from '../src/app';
 import { createContext } from '../src/bootstrap';
-import { loadConfig } from '../src/config';
-import { SYSTEM } from '../src/insights/recorder';
-import { createApplication, bindGroup } from '../src/services/applications';
-import { addMember, createGroup } from '../src/services/groups';
-import { createUser } from '../src/services/users';
+import { benchConfig, seedJourney } from './fixtures';
 
 /**
  * The benchmark's Gatehouse: a child process with a file-backed SQLite store (as in production)
@@ -21,12 +16,7 @@ import { createUser } from '../src/services/users';
  */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const dir = process.env.BENCH_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
-const config = loadConfig({
-  NODE_ENV: 'test', PORT: '0', HOST: '127.0.0.1', PUBLIC_URL: 'http://127.0.0.1', DATABASE_URL: process.env.BENCH_DATABASE_URL ?? `sqlite:${dir}/bench.db`,
-  GATEHOUSE_CERTS_DIR: dir, GATEHOUSE_ADMIN_PASSWORD: 'bench admin password', LOG_LEVEL: 'silent',
-  SESSION_SECRET: process.env.BENCH_SESSION_SECRET ?? crypto.randomBytes(32).toString('hex'),
-  GATEHOUSE_KEY_ENCRYPTION_KEY: process.env.BENCH_KEK ?? crypto.randomBytes(32).toString('hex'),
-});
+const config = benchConfig(dir);
 
 /**
  * Where PostgreSQL costs time: count every query this process sends and the wall time until its
@@ -52,23 +42,15 @@ const sendQuery = pg.Client.prototype.query as (...args: unknown[]) => unknown;
 
 const usage = () => {
   const { user, system } = process.cpuUsage();
-  return { cpu: user + system, queries: queries.count, queryMicros: queries.micros, texts: { ...queries.texts } };
+  return { cpu: user + system, queries: queries.count, queryMicros: queries.micros, texts: { ...queries.texts }, rss: process.memoryUsage().rss };
 };
 type Usage = ReturnType<typeof usage>;
 
 async function seed() {
   const ctx = await createContext(config, { print: () => undefined });
-  const user = await createUser(ctx, SYSTEM, { username: 'bench', email: 'bench@example.com', firstName: 'Bench', lastName: 'User', password: 'bench user password' });
-  const group = await createGroup(ctx, SYSTEM, { name: 'Engineering' });
-  await addMember(ctx, SYSTEM, group.id, user.id);
-  const app = await createApplication(ctx, SYSTEM, {
-    catalogId: 'custom-saml', displayLabel: 'Bench Wiki', slug: 'bench',
-    sso: { spEntityId: 'https://wiki.example/sp', acsUrls: ['https://wiki.example/acs'] },
-    attributes: [{ name: 'email', source: 'email' }, { name: 'firstName', source: 'firstName' },
-      { name: 'lastName', source: 'lastName' }, { name: 'groups', source: 'groups' }, { name: 'plan', value: 'enterprise' }],
-  });
-  await bindGroup(ctx, SYSTEM, app.id, group.id);
-  return { ctx, slug: app.slug };
+  // A store bench:scale filled beforehand already holds the journey (BENCH_SEEDED).
+  const slug = process.env.BENCH_SEEDED ? 'bench' : await seedJourney(ctx);
+  return { ctx, slug };
 }
 
 async function serve(port: number, ready: (port: number) => void) {
@@ -107,7 +89,7 @@ async function primary() {
   process.on('message', (m) => {
     if (m !== 'cpu') return;
     void Promise.all(workers.map((w) => new Promise<Usage>((resolve) => { w.once('message', (u) => resolve(u as Usage)); w.send('cpu'); })))
-      .then((all) => process.send?.([usage(), ...all].reduce((a, b) => ({ cpu: a.cpu + b.cpu, queries: a.queries + b.queries, queryMicros: a.queryMicros + b.queryMicros, texts: a.texts }))));
+      .then((all) => process.send?.([usage(), ...all].reduce((a, b) => ({ cpu: a.cpu + b.cpu, queries: a.queries + b.queries, queryMicros: a.queryMicros + b.queryMicros, texts: a.texts, rss: a.rss + b.rss }))));
   });
   process.on('disconnect', () => {
     for (const w of workers) w.kill();
