@@ -184,6 +184,14 @@ export class StoreUnavailableError extends Error {
   }
 }
 
+/** A long read stopped at its time budget (the SQLite read pool, PostgreSQL's statement_timeout). */
+export class StoreTimeoutError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`The query ran longer than its budget of ${budgetMs} ms and was stopped.`);
+    this.name = 'StoreTimeoutError';
+  }
+}
+
 export class StoreConstraintError extends Error {
   constructor(readonly kind: 'unique' | 'reference' | 'check', readonly field: string, message: string) {
     super(message);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../context';
 import { AppError, RetryLaterError, isAppError } from '../../errors';
-import { StoreConstraintError, StoreUnavailableError } from '../../store';
+import { StoreConstraintError, StoreTimeoutError, StoreUnavailableError } from '../../store';
 
 /** JSON for the API and for clients that ask for it; an HTML page for browsers. */
 export function wantsJson(req: Request): boolean {
@@ -20,6 +20,11 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof StoreUnavailableError) {
     // Nothing was written: a unit of work that cannot reach the database rolls back whole.
     return new RetryLaterError('store.unavailable', 'Gatehouse cannot reach its database right now, so nothing was changed. Try again in a minute.', 30, 503);
+  }
+  if (error instanceof StoreTimeoutError) {
+    // Long admin reads have a budget so they cannot hold the database (or, on SQLite, a reader) for long.
+    return new AppError(503, 'store.query_timeout',
+      `This query took longer than ${Math.round(error.budgetMs / 1000)} s and was stopped. Narrow it (a shorter time range, a type, an application or a user) and try again.`);
   }
   if (error instanceof StoreConstraintError) {
     if (error.kind === 'unique') {
