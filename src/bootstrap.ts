@@ -19,7 +19,7 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
   const clock = options.clock ?? systemClock;
   // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
   const catalog = options.catalog ?? loadCatalog();
-  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize, readBudgetMs: config.adminQueryTimeoutMs });
   try {
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));

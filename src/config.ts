@@ -12,6 +12,8 @@ export interface Config {
   publicUrl: string;
   databaseUrl: string;
   databasePoolSize: number;
+  /** Budget of one long read (admin lists, insights, export pages), in ms. */
+  adminQueryTimeoutMs: number;
   /** Processes that serve requests (node:cluster); 1 keeps a single process with no primary. */
   workers: number;
   /** Undefined in development when unset: a generated secret is kept in the store instead. */
@@ -54,6 +56,7 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'PUBLIC_URL', default: 'http://localhost:$PORT', meaning: 'Base URL that browsers and SPs use; IdP entity IDs, SSO URLs and metadata are built from it. Must be https in production.' },
   { env: 'DATABASE_URL', default: 'sqlite:./data/gatehouse.db', meaning: 'Store location. `sqlite:<path>` (the directory is created), `sqlite::memory:` for a throwaway store, or `postgres://user:password@host:5432/db` (node-postgres connection string; TLS with `?sslmode=require` or `verify-full`, see README) for several instances on one database.' },
   { env: 'DATABASE_POOL_SIZE', default: '10', meaning: 'PostgreSQL only: the most connections one Gatehouse process opens (a bounded pool).' },
+  { env: 'ADMIN_QUERY_TIMEOUT_SECONDS', default: '10', meaning: 'Time budget of one long read (Directory Insights, admin lists, each page of an export). A read past it is stopped and answered with a 503 that says how to narrow it. Long reads run beside sign-ins, never in their way: on worker threads with read-only connections for SQLite, on their own small pool for PostgreSQL.' },
   { env: 'WORKERS', default: '1', meaning: 'Processes that serve the port (node:cluster): a number, or `auto` for one per core (`os.availableParallelism()`). A primary process migrates the store and creates the first-start records once, then forks the workers and replaces one that dies. Not with `sqlite::memory:`.' },
   { env: 'SESSION_SECRET', default: '(generated, kept in the store)', meaning: 'Secret that signs session cookies; at least 32 characters. Required in production.' },
   { env: 'SESSION_MAX_AGE_HOURS', default: '12', meaning: 'Absolute lifetime of a sign-in session.' },
@@ -169,6 +172,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     publicUrl: readPublicUrl(env, port),
     databaseUrl,
     databasePoolSize: readInt(env, 'DATABASE_POOL_SIZE', 10, 1, 500),
+    adminQueryTimeoutMs: readInt(env, 'ADMIN_QUERY_TIMEOUT_SECONDS', 10, 1, 300) * 1000,
     workers: readWorkers(env, databaseUrl),
     sessionSecret: readSecret(env, 'SESSION_SECRET', 32),
     sessionMaxAgeHours: readInt(env, 'SESSION_MAX_AGE_HOURS', 12, 1, 24 * 30),

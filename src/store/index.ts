@@ -9,7 +9,7 @@ export function createStore(databaseUrl: string): Store {
 }
 
 /** Open the store a DATABASE_URL names: `sqlite:<path>` or `postgres://…` (migrated on open). */
-export async function openStore(databaseUrl: string, options: { poolSize: number }): Promise<Store> {
+export async function openStore(databaseUrl: string, options: { poolSize: number; readBudgetMs?: number }): Promise<Store> {
   if (databaseUrl.startsWith('sqlite:')) return createStore(databaseUrl);
   if (/^postgres(ql)?:\/\//.test(databaseUrl)) return openPostgresStore(databaseUrl, options);
   throw new Error(`Unsupported DATABASE_URL scheme: ${databaseUrl.split(':')[0]}`);

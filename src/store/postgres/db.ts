@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import { StoreConstraintError, StoreUnavailableError } from '../types';
+import { StoreConstraintError, StoreTimeoutError, StoreUnavailableError } from '../types';
 
 /**
  * The PostgreSQL connection of one store: a bounded pool, and transactions carried in
@@ -35,6 +35,13 @@ export interface PgDatabase {
    * event ids follow commit order: records-events.ts.)
    */
   beforeCommit(work: () => Promise<void>): boolean;
+  /**
+   * A long read (admin lists, Directory Insights, exports) on its own small pool whose sessions
+   * carry `statement_timeout`: the server stops a read past the budget (SQLSTATE 57014), which
+   * becomes StoreTimeoutError, and long reads never take the connections sign-ins need. Inside a
+   * transaction it runs on the transaction's client instead (it must see the unit's writes).
+   */
+  longRead<T extends Row = Row>(sql: string, params?: readonly unknown[]): Promise<T[]>;
   readonly pool: pg.Pool;
   close(): Promise<void>;
 }
@@ -75,13 +82,21 @@ interface Unit {
   beforeCommit: (() => Promise<void>)[];
 }
 
-export function createPgDatabase(connectionString: string, options: { poolSize: number; fieldOf: Readonly<Record<string, string>> }): PgDatabase {
+export function createPgDatabase(connectionString: string, options: {
+  poolSize: number; fieldOf: Readonly<Record<string, string>>; readBudgetMs?: number;
+}): PgDatabase {
   // A bounded wait for a connection: an unreachable server fails the request (503) instead of
   // holding it open until the client gives up.
   const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: 5000 });
   // An idle client that errors (the server restarted) is dropped by the pool; without a listener
   // the error would crash the process.
   pool.on('error', () => undefined);
+  const readBudgetMs = options.readBudgetMs ?? 10_000;
+  const longReads = new pg.Pool({
+    connectionString, max: Math.max(1, Math.min(4, Math.floor(options.poolSize / 4))), connectionTimeoutMillis: 5000,
+    statement_timeout: readBudgetMs,
+  });
+  longReads.on('error', () => undefined);
   const current = new AsyncLocalStorage<Unit>();
   let savepoints = 0;
   const run = async <T extends Row>(sql: string, params: readonly unknown[] = []) => {
@@ -127,6 +142,15 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
         client.release();
       }
     },
+    async longRead<T extends Row>(sql: string, params: readonly unknown[] = []) {
+      if (current.getStore()) return (await run<T>(sql, params)).rows as T[];
+      try {
+        return (await longReads.query(sql, params as unknown[])).rows as T[];
+      } catch (error) {
+        if ((error as { code?: string }).code === '57014') throw new StoreTimeoutError(readBudgetMs);
+        throw translatePgError(error, options.fieldOf);
+      }
+    },
     beforeCommit(work) {
       const unit = current.getStore();
       if (!unit) return false;
@@ -151,7 +175,7 @@ export function createPgDatabase(connectionString: string, options: { poolSize: 
       }
     },
     async close() {
-      await pool.end();
+      await Promise.all([pool.end(), longReads.end()]);
     },
   };
 }

@@ -10,8 +10,8 @@ import { createPgRecordRepositories, RECORD_FIELDS } from './records';
  * running several Gatehouse instances against one database (ARCHITECTURE.md "Store"). The schema
  * is migrated at start under an advisory lock.
  */
-export async function openPostgresStore(url: string, options: { poolSize: number }): Promise<Store> {
-  const db = createPgDatabase(url, { poolSize: options.poolSize, fieldOf: { ...DIRECTORY_FIELDS, ...RECORD_FIELDS, ...ACCOUNT_FIELDS } });
+export async function openPostgresStore(url: string, options: { poolSize: number; readBudgetMs?: number }): Promise<Store> {
+  const db = createPgDatabase(url, { poolSize: options.poolSize, readBudgetMs: options.readBudgetMs, fieldOf: { ...DIRECTORY_FIELDS, ...RECORD_FIELDS, ...ACCOUNT_FIELDS } });
   try {
     await migratePostgres(db);
   } catch (error) {
