@@ -8,7 +8,7 @@ import { createInsights, SYSTEM } from './insights/recorder';
 import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
-import { openStore, StoreConstraintError } from './store';
+import { openStore, StoreConstraintError, type StoreHealth } from './store';
 
 /**
  * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
@@ -19,7 +19,9 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
   const clock = options.clock ?? systemClock;
   // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
   const catalog = options.catalog ?? loadCatalog();
-  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize });
+  const store = await openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize, now: () => clock.now().getTime(), onHealthChange: (health) => reportHealth(log, health),
+  });
   try {
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
@@ -33,6 +35,12 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
     await store.close();
     throw error;
   }
+}
+
+/** Once per change of state, not per probe: an operator is told when the store fails and when it is back. */
+function reportHealth(log: Logger, health: StoreHealth): void {
+  if (health.ok) log.info('The store is healthy again');
+  else log.error('The store cannot serve', { code: health.code, reason: health.reason, detail: health.detail });
 }
 
 /** First start: create the bootstrap admin; a generated password is printed once, never logged. */

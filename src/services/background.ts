@@ -9,9 +9,12 @@ import { runDueJobs } from './provisioning';
  *   once per interval across all instances: each instance asks for the turn, one gets it;
  * - the provisioning worker claims due SCIM jobs under a lease and runs them, one batch at a time;
  * - user imports left 'running' by a process that died are resumed at start, and checked for
- *   again every housekeeping interval (a peer may die while this instance runs).
+ *   again every housekeeping interval (a peer may die while this instance runs);
+ * - the store's health is asked every few seconds, so a data directory deleted under a quiet
+ *   server is logged (once, by the store's onHealthChange) even when nothing probes /healthz.
  */
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+export const HEALTH_CHECK_INTERVAL_MS = 5_000;
 const TURN = 'turn:housekeeping';
 
 /** One housekeeping pass if this instance gets the turn; returns whether it ran. */
@@ -48,10 +51,13 @@ export function startBackgroundWork(ctx: AppContext): BackgroundWork {
     void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
   }, 1000);
   provisioning.unref();
+  const health = setInterval(() => { void ctx.store.health(); }, HEALTH_CHECK_INTERVAL_MS);
+  health.unref();
   return {
     stop() {
       clearInterval(housekeeping);
       clearInterval(provisioning);
+      clearInterval(health);
     },
   };
 }
