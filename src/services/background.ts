@@ -36,10 +36,13 @@ export interface BackgroundWork {
 }
 
 export function startBackgroundWork(ctx: AppContext): BackgroundWork {
-  const resume = () => { void resumeImports(ctx).catch((error) => ctx.log.error('Resuming user imports failed', { error })); };
+  // While the store cannot serve, the loops wait instead of failing every second: the store has
+  // logged why once (onHealthChange), and a refused write would only repeat it.
+  const whenHealthy = async (work: () => Promise<unknown>) => { if ((await ctx.store.health()).ok) await work(); };
+  const resume = () => { void whenHealthy(() => resumeImports(ctx)).catch((error) => ctx.log.error('Resuming user imports failed', { error })); };
   resume();
   const housekeeping = setInterval(() => {
-    void runHousekeeping(ctx).catch((error) => ctx.log.error('Housekeeping failed', { error }));
+    void whenHealthy(() => runHousekeeping(ctx)).catch((error) => ctx.log.error('Housekeeping failed', { error }));
     resume();
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
@@ -48,7 +51,7 @@ export function startBackgroundWork(ctx: AppContext): BackgroundWork {
   const provisioning = setInterval(() => {
     if (working) return;
     working = true;
-    void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
+    void whenHealthy(() => runDueJobs(ctx)).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
   }, 1000);
   provisioning.unref();
   const health = setInterval(() => { void ctx.store.health(); }, HEALTH_CHECK_INTERVAL_MS);
