@@ -9,20 +9,25 @@ import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
 import { openStore, StoreConstraintError, type StoreHealth } from './store';
+import { openStoreMarker } from './store-marker';
 
 /**
- * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
- * and a first admin exist. Shared by main.ts and the tests, so both start the same way.
+ * Build the AppContext: open the store (migrations run; a recorded store that vanished is refused,
+ * src/store-marker.ts), resolve secrets, make sure a signing key and a first admin exist. Shared
+ * by main.ts and the tests, so both start the same way.
  */
 export async function createContext(config: Readonly<Config>, options: { clock?: Clock; log?: Logger; print?: (line: string) => void; catalog?: Catalog } = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
   const catalog = options.catalog ?? loadCatalog();
+  const marker = openStoreMarker(config, log);
+  marker?.beforeOpen();
   const store = await openStore(config.databaseUrl, {
     poolSize: config.databasePoolSize, now: () => clock.now().getTime(), onHealthChange: (health) => reportHealth(log, health),
   });
   try {
+    await marker?.afterOpen(store, clock.now());
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
     if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
