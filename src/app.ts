@@ -33,8 +33,14 @@ export function createApp(ctx: AppContext): express.Express {
   app.locals.formatDate = formatDate;
 
   app.use(securityHeaders({ https: ctx.config.publicUrl.startsWith('https:') }));
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+  // Readiness a load balancer can trust: 503 when the store cannot serve (its file vanished or
+  // was replaced, or PostgreSQL does not answer), with a stable code and a reason an operator can
+  // act on. The store keeps the answer for a second, so probes cost at most a stat or a SELECT 1.
+  app.get('/healthz', async (_req, res) => {
+    const health = await ctx.store.health();
+    res.setHeader('Cache-Control', 'no-store');
+    if (health.ok) res.json({ status: 'ok' });
+    else res.status(503).json({ status: 'unavailable', code: health.code, reason: health.reason });
   });
   app.use('/static', express.static(path.join(VIEWS_DIR, 'static'), { maxAge: '1h', index: false }));
   app.use(catalogLogos(ctx));

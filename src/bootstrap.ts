@@ -8,19 +8,26 @@ import { createInsights, SYSTEM } from './insights/recorder';
 import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
-import { openStore, StoreConstraintError } from './store';
+import { openStore, StoreConstraintError, type StoreHealth } from './store';
+import { openStoreMarker } from './store-marker';
 
 /**
- * Build the AppContext: open the store (migrations run), resolve secrets, make sure a signing key
- * and a first admin exist. Shared by main.ts and the tests, so both start the same way.
+ * Build the AppContext: open the store (migrations run; a recorded store that vanished is refused,
+ * src/store-marker.ts), resolve secrets, make sure a signing key and a first admin exist. Shared
+ * by main.ts and the tests, so both start the same way.
  */
 export async function createContext(config: Readonly<Config>, options: { clock?: Clock; log?: Logger; print?: (line: string) => void; catalog?: Catalog } = {}): Promise<AppContext> {
   const log = options.log ?? createLogger(config.logLevel);
   const clock = options.clock ?? systemClock;
   // A bad manifest stops start-up before anything is opened (CatalogError names file and field).
   const catalog = options.catalog ?? loadCatalog();
-  const store = await openStore(config.databaseUrl, { poolSize: config.databasePoolSize, readBudgetMs: config.adminQueryTimeoutMs });
+  const marker = openStoreMarker(config, log);
+  marker?.beforeOpen();
+  const store = await openStore(config.databaseUrl, {
+    poolSize: config.databasePoolSize, readBudgetMs: config.adminQueryTimeoutMs, now: () => clock.now().getTime(), onHealthChange: (health) => reportHealth(log, health),
+  });
   try {
+    await marker?.afterOpen(store, clock.now());
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
     if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
@@ -33,6 +40,12 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
     await store.close();
     throw error;
   }
+}
+
+/** Once per change of state, not per probe: an operator is told when the store fails and when it is back. */
+function reportHealth(log: Logger, health: StoreHealth): void {
+  if (health.ok) log.info('The store is healthy again');
+  else log.error('The store cannot serve', { code: health.code, reason: health.reason, detail: health.detail });
 }
 
 /** First start: create the bootstrap admin; a generated password is printed once, never logged. */

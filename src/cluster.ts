@@ -58,8 +58,10 @@ export async function runPrimary(config: Readonly<Config>, baseLog: Logger): Pro
   let stopping = false;
   const pending = new Set<NodeJS.Timeout>();
 
+  // The primary has done any --init / GATEHOUSE_INIT above; a worker opens the store it made.
+  cluster.setupPrimary({ args: [] });
   const fork = () => {
-    const worker = cluster.fork();
+    const worker = cluster.fork({ GATEHOUSE_INIT: '' });
     startedAt.set(worker, Date.now());
   };
 

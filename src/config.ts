@@ -28,6 +28,8 @@ export interface Config {
   /** 32-byte key that encrypts private keys at rest; undefined in development when unset. */
   keyEncryptionKey?: Buffer;
   certsDir: string;
+  /** GATEHOUSE_INIT or `--init`: start-up may create a new, empty store where one is recorded. */
+  init: boolean;
   certValidityDays: number;
   samlClockSkewSeconds: number;
   samlMessageLifetimeSeconds: number;
@@ -65,7 +67,8 @@ export const OPTIONS: OptionDoc[] = [
   { env: 'GATEHOUSE_ADMIN_PASSWORD', default: '(generated, printed once)', meaning: 'Password of the bootstrap admin. When unset a random one is generated and printed once on first start. Required in production for the first start.' },
   { env: 'GATEHOUSE_ADMIN_TOKEN', default: '(unset: API disabled)', meaning: 'Bearer token for the admin REST API (`Authorization: Bearer …`), at least 32 characters.' },
   { env: 'GATEHOUSE_KEY_ENCRYPTION_KEY', default: '(generated into certs/master.key, mode 0600)', meaning: '32 bytes as 64 hex characters or base64; encrypts signing private keys at rest (AES-256-GCM). Required in production.' },
-  { env: 'GATEHOUSE_CERTS_DIR', default: './certs', meaning: 'Directory for the development key-encryption key (0600) and exported certificates.' },
+  { env: 'GATEHOUSE_CERTS_DIR', default: './certs', meaning: 'Directory for the development key-encryption key (0600), the store marker `stores.json` (see "Data directory"; keep it outside the database\'s directory) and exported certificates.' },
+  { env: 'GATEHOUSE_INIT', default: 'false', meaning: '`true` (or `1`, or starting with `--init`) lets start-up create a new, empty store where the store marker records one that is now missing or empty; without it start-up refuses (see "Data directory"). Not needed on the very first run; unset it again afterwards.' },
   { env: 'CERT_VALIDITY_DAYS', default: '3650', meaning: 'Validity of generated signing certificates.' },
   { env: 'SAML_CLOCK_SKEW_SECONDS', default: '180', meaning: 'Allowed clock difference for AuthnRequest IssueInstant and assertion NotBefore.' },
   { env: 'SAML_MESSAGE_LIFETIME_SECONDS', default: '180', meaning: 'How old an AuthnRequest may be (plus skew); also how long its ID is remembered for replay detection.' },
@@ -182,6 +185,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
     adminToken: readSecret(env, 'GATEHOUSE_ADMIN_TOKEN', 32),
     keyEncryptionKey: readKey(env),
     certsDir: env.GATEHOUSE_CERTS_DIR || './certs',
+    init: ['true', '1'].includes(readEnum(env, 'GATEHOUSE_INIT', ['true', 'false', '1', '0'] as const, 'false')),
     certValidityDays: readInt(env, 'CERT_VALIDITY_DAYS', 3650, 1, 36500),
     samlClockSkewSeconds: readInt(env, 'SAML_CLOCK_SKEW_SECONDS', 180, 0, 3600),
     samlMessageLifetimeSeconds: readInt(env, 'SAML_MESSAGE_LIFETIME_SECONDS', 180, 10, 3600),

@@ -7,6 +7,7 @@ import { runPrimary, tagged, workerFields } from './cluster';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './log';
 import { startBackgroundWork } from './services/background';
+import { StoreMissingError } from './store-marker';
 
 /**
  * Process entry: config → context (store, keys, first admin) → app → listen; graceful SIGTERM.
@@ -14,7 +15,11 @@ import { startBackgroundWork } from './services/background';
  * forks runs serve(); WORKERS=1 runs serve() here, a single process as before.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  // `--init` is GATEHOUSE_INIT=true for this start (README, "Data directory"); it is the only flag.
+  const args = process.argv.slice(2);
+  const unknown = args.find((arg) => arg !== '--init');
+  if (unknown !== undefined) throw new ConfigError('command line', `has an unknown argument "${unknown}"; the only one is --init`);
+  const config = loadConfig(args.includes('--init') ? { ...process.env, GATEHOUSE_INIT: 'true' } : process.env);
   const log = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, log);
   await serve(config, cluster.isWorker ? tagged(log, workerFields()) : log);
@@ -55,7 +60,7 @@ async function serve(config: ReturnType<typeof loadConfig>, log: ReturnType<type
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof CatalogError) {
+  if (error instanceof ConfigError || error instanceof CatalogError || error instanceof StoreMissingError) {
     process.stderr.write(`${error.message}\n`);
   } else {
     process.stderr.write(`Gatehouse could not start: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -9,9 +9,12 @@ import { runDueJobs } from './provisioning';
  *   once per interval across all instances: each instance asks for the turn, one gets it;
  * - the provisioning worker claims due SCIM jobs under a lease and runs them, one batch at a time;
  * - user imports left 'running' by a process that died are resumed at start, and checked for
- *   again every housekeeping interval (a peer may die while this instance runs).
+ *   again every housekeeping interval (a peer may die while this instance runs);
+ * - the store's health is asked every few seconds, so a data directory deleted under a quiet
+ *   server is logged (once, by the store's onHealthChange) even when nothing probes /healthz.
  */
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
+export const HEALTH_CHECK_INTERVAL_MS = 5_000;
 const TURN = 'turn:housekeeping';
 
 /** One housekeeping pass if this instance gets the turn; returns whether it ran. */
@@ -33,10 +36,13 @@ export interface BackgroundWork {
 }
 
 export function startBackgroundWork(ctx: AppContext): BackgroundWork {
-  const resume = () => { void resumeImports(ctx).catch((error) => ctx.log.error('Resuming user imports failed', { error })); };
+  // While the store cannot serve, the loops wait instead of failing every second: the store has
+  // logged why once (onHealthChange), and a refused write would only repeat it.
+  const whenHealthy = async (work: () => Promise<unknown>) => { if ((await ctx.store.health()).ok) await work(); };
+  const resume = () => { void whenHealthy(() => resumeImports(ctx)).catch((error) => ctx.log.error('Resuming user imports failed', { error })); };
   resume();
   const housekeeping = setInterval(() => {
-    void runHousekeeping(ctx).catch((error) => ctx.log.error('Housekeeping failed', { error }));
+    void whenHealthy(() => runHousekeeping(ctx)).catch((error) => ctx.log.error('Housekeeping failed', { error }));
     resume();
   }, HOUSEKEEPING_INTERVAL_MS);
   housekeeping.unref();
@@ -45,13 +51,16 @@ export function startBackgroundWork(ctx: AppContext): BackgroundWork {
   const provisioning = setInterval(() => {
     if (working) return;
     working = true;
-    void runDueJobs(ctx).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
+    void whenHealthy(() => runDueJobs(ctx)).catch((error) => ctx.log.error('Provisioning run failed', { error })).finally(() => { working = false; });
   }, 1000);
   provisioning.unref();
+  const health = setInterval(() => { void ctx.store.health(); }, HEALTH_CHECK_INTERVAL_MS);
+  health.unref();
   return {
     stop() {
       clearInterval(housekeeping);
       clearInterval(provisioning);
+      clearInterval(health);
     },
   };
 }

@@ -176,6 +176,15 @@ export interface PendingSso {
   payload: Record<string, unknown>;
 }
 
+/**
+ * Whether the store can serve: on SQLite the file Gatehouse opened is still the one at the
+ * configured path and can be written; on PostgreSQL the server answers. `reason` is a public
+ * sentence (no paths or URLs: /healthz is unauthenticated); `detail` is for the log.
+ */
+export type StoreHealth =
+  | { ok: true }
+  | { ok: false; code: 'store.file_missing' | 'store.file_replaced' | 'store.not_writable' | 'store.unreachable'; reason: string; detail: string };
+
 /** The database cannot be reached (down, restarting, refusing connections): worth trying again later. */
 export class StoreUnavailableError extends Error {
   constructor(message: string) {
@@ -338,6 +347,11 @@ export interface Store {
   imports: ImportRepository;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Cheap enough for every /healthz probe: the answer is kept for HEALTH_CACHE_MS
+   * (src/store/health.ts), and each change of state is reported once to `onHealthChange`.
+   */
+  health(): Promise<StoreHealth>;
   close(): Promise<void>;
 }
 

@@ -44,9 +44,16 @@ import { freshPostgresUrl, postgresAvailable } from '../helpers/postgres';
     const html = await request(h.app).get('/saml2/wiki').set('Accept', 'text/html');
     expect(html.status).to.equal(503);
     expect(html.text).to.contain('cannot reach its database').and.not.to.match(/at \w+ \(/);
+    // /healthz says so too (it asks the database, an answer kept for a second of the clock).
+    h.clock.advance(2);
+    const health = await request(h.app).get('/healthz');
+    expect(health.status).to.equal(503);
+    expect(health.body).to.include({ status: 'unavailable', code: 'store.unreachable' });
 
     await admin.query(`ALTER DATABASE ${database()} ALLOW_CONNECTIONS true`);
     await request(h.app).get('/login').expect(200);
+    h.clock.advance(2);
+    expect((await request(h.app).get('/healthz')).body).to.deep.equal({ status: 'ok' });
     expect(await h.ctx.store.users.findByLogin('while-down')).to.equal(undefined);
   });
 });

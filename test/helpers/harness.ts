@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -45,9 +48,23 @@ async function testDatabaseUrl(): Promise<string> {
   return process.env.GATEHOUSE_TEST_DATABASE === 'postgres' ? freshPostgresUrl() : 'sqlite::memory:';
 }
 
+/**
+ * The tests' certs directory, which holds the store marker (src/store-marker.ts): one per test
+ * process, removed when it exits, so test stores are never recorded in the checkout's ./certs.
+ */
+let testCertsDir: string | undefined;
+export function certsDirForTests(): string {
+  if (!testCertsDir) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-certs-'));
+    process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    testCertsDir = dir;
+  }
+  return testCertsDir;
+}
+
 export async function startGatehouse(env: Record<string, string> = {}): Promise<Harness> {
   const config = loadConfig({
-    NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: await testDatabaseUrl(), GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
+    NODE_ENV: 'test', PUBLIC_URL, DATABASE_URL: await testDatabaseUrl(), GATEHOUSE_CERTS_DIR: certsDirForTests(), GATEHOUSE_ADMIN_TOKEN: ADMIN_TOKEN,
     GATEHOUSE_ADMIN_PASSWORD: ADMIN_PASSWORD, GATEHOUSE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'),
     SESSION_SECRET: crypto.randomBytes(32).toString('hex'), ...env,
   });

@@ -265,7 +265,7 @@ describe('User provisioning over SCIM (durable jobs against a scimmy server)', (
   it('keeps queued jobs across a restart and delivers them after it', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-outbox-'));
     const env = {
-      NODE_ENV: 'test', PUBLIC_URL: 'http://gatehouse.test', DATABASE_URL: `sqlite:${dir}/g.db`, GATEHOUSE_ADMIN_PASSWORD: 'correct horse battery staple',
+      NODE_ENV: 'test', PUBLIC_URL: 'http://gatehouse.test', DATABASE_URL: `sqlite:${dir}/g.db`, GATEHOUSE_CERTS_DIR: dir, GATEHOUSE_ADMIN_PASSWORD: 'correct horse battery staple',
       GATEHOUSE_KEY_ENCRYPTION_KEY: crypto.randomBytes(32).toString('hex'), SESSION_SECRET: crypto.randomBytes(32).toString('hex'),
     };
     try {

@@ -1,7 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { StoreConstraintError, type Store } from '../types';
+import { HEALTHY, type HealthOptions } from '../health';
+import { StoreConstraintError, StoreUnavailableError, type Store } from '../types';
+import { watchDatabaseFile, type FileWatch } from './file-watch';
 import { migrate } from './migrations';
 import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
@@ -13,9 +15,20 @@ import {
   createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createThrottleRepository,
 } from './account-records';
 
-/** Turn SQLite's constraint failures into the store's own error, naming the column. */
-function translate(error: unknown): unknown {
+/**
+ * The file cannot take a write (SQLITE_READONLY: the write guard below, or a read-only file
+ * system; SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN): like an unreachable server, nothing was
+ * written and it is worth trying again later, so the HTTP layer answers 503 `store.unavailable`.
+ */
+const UNWRITABLE = /^SQLITE_(READONLY|IOERR|FULL|CANTOPEN)/;
+
+/** Turn SQLite's failures into the store's own errors: constraints name the column. */
+function translate(error: unknown, watch?: FileWatch): unknown {
   const e = error as { code?: string; message?: string };
+  if (typeof e?.code === 'string' && UNWRITABLE.test(e.code)) {
+    const health = watch?.check() ?? HEALTHY;
+    return new StoreUnavailableError(`The database cannot be written: ${health.ok ? e.message : health.detail}`);
+  }
   if (typeof e?.code !== 'string' || !e.code.startsWith('SQLITE_CONSTRAINT')) return error;
   const field = /failed: ([\w.]+)/.exec(e.message ?? '')?.[1] ?? 'unknown';
   if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY') {
@@ -27,15 +40,19 @@ function translate(error: unknown): unknown {
   return new StoreConstraintError('check', field, e.message ?? 'constraint failed');
 }
 
-/** Wrap every method of a repository so driver errors never leak past the interface. */
-function guarded<T extends object>(repository: T): T {
+/**
+ * Wrap every method of a repository so driver errors never leak past the interface, and so the
+ * write guard is up to date (at most one stat a second) before the call runs.
+ */
+function guarded<T extends object>(repository: T, before: () => void, watch?: FileWatch): T {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(repository)) {
     wrapped[name] = async (...args: unknown[]) => {
       try {
+        before();
         return await (fn as (...a: unknown[]) => Promise<unknown>)(...args);
       } catch (error) {
-        throw translate(error);
+        throw translate(error, watch);
       }
     };
   }
@@ -54,8 +71,9 @@ function restrictFile(file: string): void {
   }
 }
 
-export function openSqliteStore(location: string): Store {
-  if (location !== ':memory:') restrictFile(path.resolve(location));
+export function openSqliteStore(location: string, options: HealthOptions = {}): Store {
+  const file = location === ':memory:' ? undefined : path.resolve(location);
+  if (file) restrictFile(file);
   const db = new Database(location);
   // WAL lets readers run beside the writer; NORMAL in WAL mode never corrupts and survives a
   // process crash (an OS crash may lose the last commits). Foreign keys are off by default in SQLite.
@@ -65,23 +83,40 @@ export function openSqliteStore(location: string): Store {
   db.pragma('busy_timeout = 5000');
   migrate(db);
 
+  // Writes are refused while the file at the path is not the one open here (or cannot be
+  // written): a write into a deleted or replaced file is a write no restart will see. The
+  // connection is switched to `query_only` (https://sqlite.org/pragma.html#pragma_query_only),
+  // so reads still answer from the open file and every write fails with SQLITE_READONLY, which
+  // translate() turns into StoreUnavailableError (503). Switched between statements only, never
+  // inside a unit of work.
+  const watch = file ? watchDatabaseFile(file, options) : undefined;
+  let queryOnly = false;
+  const guard = (): void => {
+    if (!watch || db.inTransaction) return;
+    const refuse = !watch.check().ok;
+    if (refuse === queryOnly) return;
+    db.pragma(`query_only = ${refuse ? 'ON' : 'OFF'}`);
+    queryOnly = refuse;
+  };
+  const g = <T extends object>(repository: T) => guarded(repository, guard, watch);
+
   const events = createEventRepository(db);
   let inTransaction = false;
   return {
     kind: 'sqlite',
-    users: guarded(createUserRepository(db)),
-    groups: guarded(createGroupRepository(db)),
-    applications: guarded(createApplicationRepository(db)),
-    signingKeys: guarded(createSigningKeyRepository(db)),
-    events: guarded(events),
-    sessions: guarded(createSessionRepository(db)),
-    ssoState: guarded(createSsoStateRepository(db)),
-    settings: guarded(createSettingsRepository(db)),
-    throttle: guarded(createThrottleRepository(db)),
-    mfa: guarded(createMfaRepository(db)),
-    idm: guarded(createIdmRepository(db)),
-    provisioning: guarded(createProvisioningRepository(db)),
-    imports: guarded(createImportRepository(db)),
+    users: g(createUserRepository(db)),
+    groups: g(createGroupRepository(db)),
+    applications: g(createApplicationRepository(db)),
+    signingKeys: g(createSigningKeyRepository(db)),
+    events: g(events),
+    sessions: g(createSessionRepository(db)),
+    ssoState: g(createSsoStateRepository(db)),
+    settings: g(createSettingsRepository(db)),
+    throttle: g(createThrottleRepository(db)),
+    mfa: g(createMfaRepository(db)),
+    idm: g(createIdmRepository(db)),
+    provisioning: g(createProvisioningRepository(db)),
+    imports: g(createImportRepository(db)),
     /**
      * The SQLite repositories finish synchronously, so a unit of work that awaits only the store
      * runs inside one macrotask and nothing else can interleave with BEGIN…COMMIT. Work that waits
@@ -89,22 +124,31 @@ export function openSqliteStore(location: string): Store {
      */
     async transaction(work) {
       if (inTransaction) return work();
+      guard();
+      const health = watch?.check() ?? HEALTHY;
+      if (!health.ok) throw new StoreUnavailableError(`The database cannot be written: ${health.detail}`);
       let leakedToIo = false;
       const probe = setImmediate(() => { leakedToIo = true; });
       inTransaction = true;
-      db.exec('BEGIN IMMEDIATE');
       try {
+        // Inside the try: a BEGIN that fails (busy past the timeout, read-only) must still reset
+        // the flag and the probe below.
+        db.exec('BEGIN IMMEDIATE');
         const result = await work();
         if (leakedToIo) throw new Error('store.transaction: the unit of work awaited I/O other than the store');
         db.exec('COMMIT');
         return result;
       } catch (error) {
         if (db.inTransaction) db.exec('ROLLBACK');
-        throw translate(error);
+        throw translate(error, watch);
       } finally {
         inTransaction = false;
         clearImmediate(probe);
       }
+    },
+    async health() {
+      guard();
+      return watch?.check() ?? HEALTHY;
     },
     async close() {
       events.flush();
