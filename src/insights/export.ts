@@ -21,14 +21,33 @@ const COLUMNS: (keyof EventRecord)[] = ['id', 'time', 'type', 'outcome', 'reason
   'targetType', 'targetId', 'targetLabel', 'appId', 'clientIp', 'detail'];
 const CSV_HEADER = `${COLUMNS.join(',')}\r\n`;
 
+/** Characters that make a spreadsheet read a cell as a formula: = + - @ tab CR. */
+const FORMULA_START = new Set([0x3d, 0x2b, 0x2d, 0x40, 0x09, 0x0d]);
+
+// Hot path of an export (14 cells × every row): a char-code test and replace only when needed.
 function cell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return `"${text.replace(/"/g, '""')}"`;
+  if (value === null || value === undefined) return '""';
+  let text = typeof value === 'string' ? value : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (FORMULA_START.has(text.charCodeAt(0))) text = `'${text}`;
+  return text.includes('"') ? `"${text.replaceAll('"', '""')}"` : `"${text}"`;
 }
 
-const csvRows = (events: EventRecord[]) => events.map((e) => `${COLUMNS.map((c) => cell(e[c])).join(',')}\r\n`).join('');
-const jsonRows = (events: EventRecord[]) => events.map((e) => `${JSON.stringify(e)}\n`).join('');
+function csvRows(events: EventRecord[], from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) {
+    const e = events[i];
+    let row = cell(e[COLUMNS[0]]);
+    for (let c = 1; c < COLUMNS.length; c++) row += `,${cell(e[COLUMNS[c]])}`;
+    out += `${row}\r\n`;
+  }
+  return out;
+}
+
+function jsonRows(events: EventRecord[], from: number, to: number): string {
+  let out = '';
+  for (let i = from; i < to; i++) out += `${JSON.stringify(events[i])}\n`;
+  return out;
+}
 
 /** Where an export goes: the part of a Node Writable (an HTTP response) the exporter needs. */
 export interface ExportSink {
@@ -63,6 +82,12 @@ export interface ExportResult {
 }
 
 export const EXPORT_PAGE_SIZE = 1000;
+/**
+ * Rows formatted into one write (about 20 KB of CSV). A whole page as one string (200 KB and
+ * more) goes to V8's large-object space and lives until a full GC; slices die young. Over
+ * a 1M-row export (to /dev/null) the peak RSS growth went from about 75 MB to about 60 MB.
+ */
+const WRITE_ROWS = 100;
 
 /**
  * Write every event matching `filter` to `sink`, newest first. The export is a snapshot: it
@@ -85,10 +110,16 @@ export async function exportEvents(events: Pick<EventRepository, 'list'>, filter
     if (sink.closed) return { rows, complete: false };
     const page: EventRecord[] = before > 1 ? await events.list({ ...filter, before, limit: pageSize }) : [];
     if (sink.closed) return { rows, complete: false };
-    const chunk = header + rowsOf(page);
+    let chunk = header;
     header = '';
-    rows += page.length;
-    if (chunk && !sink.write(chunk)) await sink.drained();
+    for (let from = 0; from < page.length || chunk; from += WRITE_ROWS) {
+      const to = Math.min(page.length, from + WRITE_ROWS);
+      chunk += rowsOf(page, from, to);
+      rows += Math.max(0, to - from);
+      if (!sink.write(chunk)) await sink.drained();
+      chunk = '';
+      if (sink.closed) return { rows, complete: false };
+    }
     if (page.length < pageSize) return { rows, complete: !sink.closed };
     before = page[page.length - 1].id;
   }
