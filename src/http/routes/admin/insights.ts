@@ -1,16 +1,16 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../../context';
-import { eventsToCsv, eventsToJsonLines } from '../../../insights/export';
 import { parseInput } from '../../../services/validation';
 import type { EventFilter } from '../../../store';
 import { eventsChartSvg } from '../../chart';
+import { sendEventExport } from '../../export-stream';
 import { renderAdmin } from './common';
 
 /**
  * Directory Insights in the admin portal: every event, filtered by type, application, user,
  * outcome and time range, newest first with paging, a chart of successes and failures over
- * time, and exports as CSV or JSON Lines with the same filters.
+ * time, and exports as CSV or JSON Lines with the same filters, streamed and without a row cap.
  */
 const RANGES: Record<string, { hours: number; bucketSeconds: number }> = {
   '1h': { hours: 1, bucketSeconds: 300 },
@@ -19,7 +19,6 @@ const RANGES: Record<string, { hours: number; bucketSeconds: number }> = {
   '30d': { hours: 24 * 30, bucketSeconds: 24 * 3600 },
 };
 const PAGE = 50;
-const EXPORT_LIMIT = 10_000;
 
 const querySchema = z.object({
   type: z.string().max(100).optional().transform((v) => v || undefined),
@@ -63,12 +62,7 @@ export function adminInsights(ctx: AppContext): Router {
 
   for (const format of ['csv', 'jsonl'] as const) {
     router.get(`/insights/export.${format}`, async (req, res) => {
-      const { filter } = filterOf(req);
-      const events = await ctx.store.events.list({ ...filter, limit: EXPORT_LIMIT });
-      const stamp = ctx.clock.now().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-      res.setHeader('Content-Disposition', `attachment; filename="gatehouse-events-${stamp}.${format}"`);
-      res.type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-      res.send(format === 'csv' ? eventsToCsv(events) : eventsToJsonLines(events));
+      await sendEventExport(ctx, res, filterOf(req).filter, format);
     });
   }
   return router;
