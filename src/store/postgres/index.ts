@@ -25,6 +25,8 @@ export async function openPostgresStore(url: string, options: { poolSize: number
     ...records,
     ...createPgAccountRepositories(db),
     transaction: (work) => db.transaction(work),
+    // Nothing to do: autovacuum runs ANALYZE on tables that changed enough (schema-events.ts).
+    async refreshStatistics() {},
     async close() {
       await records.events.flush?.();
       await db.close();

@@ -5,9 +5,9 @@ import { StoreConstraintError, type Store } from '../types';
 import { migrate } from './migrations';
 import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
+import { createEventRepository } from './events';
 import {
-  createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createSsoStateRepository,
+  createSessionRepository, createSettingsRepository, createSigningKeyRepository, createSsoStateRepository,
 } from './records';
 import {
   createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createThrottleRepository,
@@ -64,6 +64,11 @@ export function openSqliteStore(location: string): Store {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // Planner statistics, as sqlite.org/pragma.html#pragma_optimize advises for long-lived
+  // connections: analyse what needs it at open (a bounded sample per index, so it stays quick on
+  // a large store), then again from housekeeping (refreshStatistics) and at close.
+  db.pragma('analysis_limit = 1000');
+  db.pragma('optimize = 0x10002');
 
   const events = createEventRepository(db);
   let inTransaction = false;
@@ -106,8 +111,12 @@ export function openSqliteStore(location: string): Store {
         clearImmediate(probe);
       }
     },
+    async refreshStatistics() {
+      db.pragma('optimize');
+    },
     async close() {
       events.flush();
+      db.pragma('optimize');
       db.close();
     },
   };
