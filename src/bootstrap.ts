@@ -8,7 +8,7 @@ import { createInsights, SYSTEM } from './insights/recorder';
 import { createLogger, type Logger } from './log';
 import { createKeyService, resolveKeyEncryptionKey } from './services/keys';
 import { createUser } from './services/users';
-import { openStore, StoreConstraintError, type StoreHealth } from './store';
+import { openStore, StoreConstraintError, type Store, type StoreHealth } from './store';
 import { openStoreMarker } from './store-marker';
 
 /**
@@ -28,6 +28,7 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
   });
   try {
     await marker?.afterOpen(store, clock.now());
+    await warnWhenDerivedBehind(store, log);
     const sessionSecret = config.sessionSecret
       ?? (await store.settings.setIfAbsent('dev_session_secret', crypto.randomBytes(32).toString('base64url')));
     if (!config.sessionSecret) log.warn('Using a generated session secret kept in the store; set SESSION_SECRET in production');
@@ -46,6 +47,19 @@ export async function createContext(config: Readonly<Config>, options: { clock?:
 function reportHealth(log: Logger, health: StoreHealth): void {
   if (health.ok) log.info('The store is healthy again');
   else log.error('The store cannot serve', { code: health.code, reason: health.reason, detail: health.detail });
+}
+
+/**
+ * Derived data (the per-hour event roll-ups) that does not cover every event: a store upgraded
+ * from before them, or events imported straight into the table. Answers stay exact (those events
+ * are read from the table), only slower, until the rebuild has run: say so, and how.
+ */
+export const REBUILD_COMMAND = 'npm run store:rebuild';
+async function warnWhenDerivedBehind(store: Store, log: Logger): Promise<void> {
+  const behind = await store.events.derivedBehind();
+  if (behind === 0) return;
+  log.warn(`Directory Insights roll-ups do not cover ${behind} event ids yet (an upgraded or imported store): insights read those events from the events table, more slowly, until you run ${REBUILD_COMMAND} (safe while Gatehouse runs)`,
+    { eventIdsBehind: behind, command: REBUILD_COMMAND });
 }
 
 /** First start: create the bootstrap admin; a generated password is printed once, never logged. */

@@ -6,7 +6,8 @@ import { runDueJobs } from './provisioning';
  * The background work of one Gatehouse process, owned here rather than started ad hoc in
  * main.ts (ARCHITECTURE.md "One source for each fact"):
  * - housekeeping (expired sessions, replay IDs and pending requests, old throttle windows) runs
- *   once per interval across all instances: each instance asks for the turn, one gets it;
+ *   once per interval across all instances: each instance asks for the turn, one gets it; once
+ *   an hour it also refreshes the query planner's statistics (store.refreshStatistics);
  * - the provisioning worker claims due SCIM jobs under a lease and runs them, one batch at a time;
  * - user imports left 'running' by a process that died are resumed at start, and checked for
  *   again every housekeeping interval (a peer may die while this instance runs);
@@ -16,6 +17,8 @@ import { runDueJobs } from './provisioning';
 export const HOUSEKEEPING_INTERVAL_MS = 60_000;
 export const HEALTH_CHECK_INTERVAL_MS = 5_000;
 const TURN = 'turn:housekeeping';
+const STATISTICS_INTERVAL_MS = 3_600_000;
+const STATISTICS_TURN = 'turn:statistics';
 
 /** One housekeeping pass if this instance gets the turn; returns whether it ran. */
 export async function runHousekeeping(ctx: AppContext): Promise<boolean> {
@@ -28,6 +31,10 @@ export async function runHousekeeping(ctx: AppContext): Promise<boolean> {
   const requests = await ctx.store.ssoState.purgeExpired(iso);
   const throttles = await ctx.store.throttle.purgeBefore(new Date(now.getTime() - 3_600_000).toISOString());
   ctx.log.debug('Housekeeping', { sessions, requests, throttles });
+  // Planner statistics once an hour, by one instance (they live in the database).
+  if (await ctx.store.settings.claimTurn(STATISTICS_TURN, iso, new Date(now.getTime() - STATISTICS_INTERVAL_MS + 1_000).toISOString())) {
+    await ctx.store.refreshStatistics();
+  }
   return true;
 }
 

@@ -294,7 +294,22 @@ export interface EventRepository {
   list(filter: EventFilter): Promise<EventRecord[]>;
   /** Counts by outcome per `bucketSeconds`, from `since` to `until` (both required). */
   histogram(filter: Omit<EventFilter, 'limit' | 'before'> & { since: string; until: string }, bucketSeconds: number): Promise<EventBucket[]>;
+  /**
+   * Recompute the derived data (the per-hour roll-ups) from the events table, from scratch, in
+   * short transactions, newest ids first: safe while the store is in use (appends go on, and
+   * queries read the ids not yet redone from the events table). `onProgress` after each batch.
+   */
+  rebuildDerived(onProgress?: (progress: DerivedProgress) => void, options?: { batchSize?: number }): Promise<DerivedProgress>;
+  /**
+   * How many event ids the roll-ups do not cover yet (0: current). Events found beyond the
+   * roll-ups (imported straight into the table) are recorded as not covered, so queries read them
+   * from the events table until a rebuild: the answer stays exact, only slower.
+   */
+  derivedBehind(): Promise<number>;
 }
+
+/** Event ids rolled up so far, of `total` to do. */
+export interface DerivedProgress { done: number; total: number }
 
 export interface SessionRepository {
   get(sid: string, now: string): Promise<string | undefined>;
@@ -345,6 +360,11 @@ export interface Store {
   idm: IdmRepository;
   provisioning: ProvisioningRepository;
   imports: ImportRepository;
+  /**
+   * Bring the query planner's statistics up to date (SQLite: PRAGMA optimize). Housekeeping
+   * calls it once an hour; PostgreSQL's autovacuum runs ANALYZE by itself.
+   */
+  refreshStatistics(): Promise<void>;
   /** Run `work` atomically: everything it writes commits together or not at all. */
   transaction<T>(work: () => Promise<T>): Promise<T>;
   /**

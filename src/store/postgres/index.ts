@@ -52,6 +52,8 @@ export async function openPostgresStore(url: string, options: { poolSize: number
       probing ??= probe().then((h) => state.record(h)).finally(() => { probing = undefined; });
       return probing;
     },
+    // Nothing to do: autovacuum runs ANALYZE on tables that changed enough (schema-events.ts).
+    async refreshStatistics() {},
     async close() {
       await records.events.flush?.();
       await db.close();

@@ -2,6 +2,7 @@ import type { PgDatabase } from './db';
 import { ACCOUNT_TABLES } from './schema-accounts';
 import { DIRECTORY_TABLES } from './schema-directory';
 import { RECORD_TABLES } from './schema-records';
+import { EVENT_SCALE_PG } from './schema-events';
 
 /**
  * PostgreSQL migrations, numbered on their own (the schema starts where the SQLite one stands
@@ -33,6 +34,8 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
     CONSTRAINT provisioning_leases_pkey PRIMARY KEY (application_id, user_id),
     CONSTRAINT provisioning_leases_application_id_fkey FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
   );` },
+  // Directory Insights at millions of events (schema-events.ts).
+  { version: 3, name: 'event indexes by actor, target and outcome; per-hour event roll-ups', sql: EVENT_SCALE_PG },
 ];
 
 /** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */

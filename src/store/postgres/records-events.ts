@@ -1,44 +1,11 @@
-import type { EventBucket, EventFilter, EventRecord, EventRepository, NewEvent } from '../types';
+import type { DerivedProgress, EventRepository, NewEvent } from '../types';
 import type { PgDatabase } from './db';
 import { StoreUnavailableError } from '../types';
+import { histogramOf, listEvents, type Segment } from '../events-plan';
+import { createPgEventQueries } from './events-queries';
+import { rollUpFrom } from './schema-events';
 
-/** Directory Insights events on PostgreSQL; the same filters, order and buckets as sqlite/records.ts. */
-
-interface EventRow {
-  id: string; time: string; type: string; outcome: EventRecord['outcome']; reason: string | null;
-  actor_type: EventRecord['actorType']; actor_id: string | null; actor_label: string | null;
-  target_type: string | null; target_id: string | null; target_label: string | null;
-  app_id: string | null; client_ip: string | null; detail_json: string;
-  [column: string]: unknown;
-}
-
-// pg returns int8 as a string (it may not fit a double); event ids do.
-const toEvent = (row: EventRow): EventRecord => ({
-  id: Number(row.id), time: row.time, type: row.type, outcome: row.outcome, reason: row.reason,
-  actorType: row.actor_type, actorId: row.actor_id, actorLabel: row.actor_label,
-  targetType: row.target_type, targetId: row.target_id, targetLabel: row.target_label,
-  appId: row.app_id, clientIp: row.client_ip, detail: JSON.parse(row.detail_json) as Record<string, unknown>,
-});
-
-/** WHERE clause of a filter, numbering its parameters after `offset` others. Empty strings filter nothing, as in SQLite. */
-function whereOf(filter: Omit<EventFilter, 'limit'>, offset = 0): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    clauses.push(sql.replaceAll('?', `$${offset + params.length}`));
-  };
-  if (filter.type) add('type = ?', filter.type);
-  if (filter.outcome) add('outcome = ?', filter.outcome);
-  if (filter.actorId) add('actor_id = ?', filter.actorId);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (filter.userId) add('(actor_id = ? OR target_id = ?)', filter.userId);
-  if (filter.appId) add('app_id = ?', filter.appId);
-  if (filter.since) add('time >= ?', filter.since);
-  if (filter.until) add('time < ?', filter.until);
-  if (filter.before !== undefined) add('id < ?', filter.before);
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
-}
+/** Directory Insights events on PostgreSQL; the same filters, order and buckets as sqlite/events.ts. */
 
 /** pg_advisory_xact_lock key that numbers events in commit order: "evnt" as a number, the same in every instance. */
 const EVENT_ORDER_LOCK = 0x6576_6e74;
@@ -57,12 +24,15 @@ const valuesOf = (e: NewEvent): (string | null)[] => [e.time, e.type, e.outcome,
  * tailing by id lose nothing). The lock CTE is volatile, so it is evaluated before the rows it
  * is joined with reach the INSERT, whose identity default is drawn per row in ordinality order.
  */
-const INSERT_ORDERED = `WITH ordered AS MATERIALIZED (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK}))
-  INSERT INTO events (${COLUMNS.join(', ')})
-  SELECT ${COLUMNS.map((c) => `t.${c}`).join(', ')}
-  FROM ordered, unnest(${COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) WITH ORDINALITY AS t(${COLUMNS.join(', ')}, n)
-  ORDER BY t.n
-  RETURNING id`;
+const INSERT_ORDERED = `WITH ordered AS MATERIALIZED (SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})),
+  inserted AS (INSERT INTO events (${COLUMNS.join(', ')})
+    SELECT ${COLUMNS.map((c) => `t.${c}`).join(', ')}
+    FROM ordered, unnest(${COLUMNS.map((_, i) => `$${i + 1}::text[]`).join(', ')}) WITH ORDINALITY AS t(${COLUMNS.join(', ')}, n)
+    ORDER BY t.n
+    RETURNING id, time, type, app_id, outcome),
+  -- The roll-ups in the same statement: committed, or rolled back, with the events.
+  rolled AS (${rollUpFrom('inserted')})
+  SELECT id FROM inserted`;
 
 interface Waiting { event: NewEvent; resolve: (id: number) => void; reject: (error: unknown) => void }
 
@@ -75,6 +45,11 @@ interface Waiting { event: NewEvent; resolve: (id: number) => void; reject: (err
  * or rolled back with the unit; its id is not known while the unit runs, so it resolves null.
  */
 export function createPgEventRepository(db: PgDatabase): EventRepository & { flush(): Promise<void> } {
+  const queries = createPgEventQueries(db);
+  const lockEvents = () => db.query(`SELECT pg_advisory_xact_lock(${EVENT_ORDER_LOCK})`);
+  const gaps = async (): Promise<Segment[]> => (await db.many<{ lo: string; hi: string }>(
+    'SELECT from_id AS lo, to_id AS hi FROM event_hours_gaps ORDER BY to_id DESC')).map((g) => ({ lo: Number(g.lo), hi: Number(g.hi) }));
+  const span = (list: Segment[]) => list.reduce((n, g) => n + g.hi - g.lo + 1, 0);
   const insert = async (events: NewEvent[]): Promise<number[]> => {
     const columns = COLUMNS.map((_, i) => events.map((e) => valuesOf(e)[i]));
     const rows = await db.many<{ id: string }>(INSERT_ORDERED, columns);
@@ -122,31 +97,62 @@ export function createPgEventRepository(db: PgDatabase): EventRepository & { flu
         writing ??= drain();
       });
     },
-    async list(filter: EventFilter) {
+    async list(filter) {
       await flush();
-      const { where, params } = whereOf(filter);
-      const rows = await db.many<EventRow>(`SELECT * FROM events ${where} ORDER BY id DESC LIMIT $${params.length + 1}`,
-        [...params, filter.limit]);
-      return rows.map(toEvent);
+      return listEvents(queries, filter);
     },
     async histogram(filter, bucketSeconds) {
       await flush();
-      // SQLite: CAST(strftime('%s', time) AS INTEGER) / CAST(b AS INTEGER) * CAST(b AS INTEGER), whole
-      // seconds truncated, then integer division; trunc(…)::bigint and bigint division do the same,
-      // and the bucket width is truncated in JS as SQLite's CAST would (pg refuses '1.5' as bigint).
-      const { where, params } = whereOf(filter, 1);
-      const rows = await db.many<{ bucket: string; success: string; failure: string }>(
-        `SELECT trunc(extract(epoch FROM time::timestamptz))::bigint / $1::bigint * $1::bigint AS bucket,
-          count(*) FILTER (WHERE outcome = 'success') AS success, count(*) FILTER (WHERE outcome = 'failure') AS failure
-        FROM events ${where} GROUP BY bucket ORDER BY bucket`, [Math.trunc(bucketSeconds), ...params]);
-      const counts = new Map(rows.map((r) => [Number(r.bucket), { success: Number(r.success), failure: Number(r.failure) }]));
-      const out: EventBucket[] = [];
-      const first = Math.floor(Date.parse(filter.since) / 1000 / bucketSeconds) * bucketSeconds;
-      for (let t = first; t * 1000 < Date.parse(filter.until); t += bucketSeconds) {
-        const c = counts.get(t);
-        out.push({ start: new Date(t * 1000).toISOString(), success: c?.success ?? 0, failure: c?.failure ?? 0 });
+      return histogramOf(queries, filter, bucketSeconds);
+    },
+    async rebuildDerived(onProgress, options = {}) {
+      await flush();
+      // Each step holds the event-order lock: appends commit before or after it, and a step and an
+      // append never update the same roll-up rows in opposite orders (no deadlock).
+      const progress: DerivedProgress = {
+        done: 0,
+        total: await db.transaction(async () => {
+          await lockEvents();
+          await db.query('TRUNCATE event_hours');
+          await db.query('DELETE FROM event_hours_gaps');
+          await db.query(`INSERT INTO event_hours_gaps (from_id, to_id)
+            SELECT lo, hi FROM (SELECT min(id) AS lo, max(id) AS hi FROM events) r WHERE lo IS NOT NULL`);
+          return span(await gaps());
+        }),
+      };
+      const size = options.batchSize ?? 5000;
+      for (;;) {
+        const done = await db.transaction(async () => {
+          await lockEvents();
+          const gap = (await gaps())[0];
+          if (!gap) return 0;
+          const lo = Math.max(gap.lo, gap.hi - size + 1);
+          await db.query(rollUpFrom('(SELECT id, time, type, app_id, outcome FROM events WHERE id BETWEEN $1 AND $2) src'), [lo, gap.hi]);
+          if (lo === gap.lo) await db.query('DELETE FROM event_hours_gaps WHERE from_id = $1', [gap.lo]);
+          else await db.query('UPDATE event_hours_gaps SET to_id = $1 WHERE from_id = $2', [lo - 1, gap.lo]);
+          return gap.hi - lo + 1;
+        });
+        if (done === 0) return progress;
+        progress.done += done;
+        onProgress?.({ ...progress });
       }
-      return out;
+    },
+    async derivedBehind() {
+      await flush();
+      return db.transaction(async () => {
+        // Under the event-order lock no append commits meanwhile: what is rolled up and what is
+        // in the table are read as of one moment.
+        await lockEvents();
+        const known = await gaps();
+        const rolled = Number((await db.one<{ id: string | null }>("SELECT max(max_id) AS id FROM event_hours WHERE type = '' AND app_id = ''"))?.id ?? 0);
+        const beyond = await db.one<{ lo: string | null; hi: string | null }>(
+          'SELECT min(id) AS lo, max(id) AS hi FROM events WHERE id > $1', [Math.max(rolled, ...known.map((g) => g.hi))]);
+        if (beyond?.lo != null && beyond.hi != null) {
+          await db.query('INSERT INTO event_hours_gaps (from_id, to_id) VALUES ($1, $2)', [beyond.lo, beyond.hi]);
+          known.push({ lo: Number(beyond.lo), hi: Number(beyond.hi) });
+        }
+        return span(known);
+      });
     },
   };
 }

@@ -7,9 +7,9 @@ import { watchDatabaseFile, type FileWatch } from './file-watch';
 import { migrate } from './migrations';
 import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
+import { createEventRepository } from './events';
 import {
-  createEventRepository, createSessionRepository, createSettingsRepository, createSigningKeyRepository,
-  createSsoStateRepository,
+  createSessionRepository, createSettingsRepository, createSigningKeyRepository, createSsoStateRepository,
 } from './records';
 import {
   createIdmRepository, createImportRepository, createMfaRepository, createProvisioningRepository, createThrottleRepository,
@@ -82,6 +82,11 @@ export function openSqliteStore(location: string, options: HealthOptions = {}): 
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   migrate(db);
+  // Planner statistics, as sqlite.org/pragma.html#pragma_optimize advises for long-lived
+  // connections: analyse what needs it at open (a bounded sample per index, so it stays quick on
+  // a large store), then again from housekeeping (refreshStatistics) and at close.
+  db.pragma('analysis_limit = 1000');
+  db.pragma('optimize = 0x10002');
 
   // Writes are refused while the file at the path is not the one open here (or cannot be
   // written): a write into a deleted or replaced file is a write no restart will see. The
@@ -150,8 +155,13 @@ export function openSqliteStore(location: string, options: HealthOptions = {}): 
       guard();
       return watch?.check() ?? HEALTHY;
     },
+    async refreshStatistics() {
+      db.pragma('optimize');
+    },
     async close() {
       events.flush();
+      // Best effort: a connection switched to query_only (the file vanished) cannot write statistics.
+      try { db.pragma('optimize'); } catch { /* nothing to keep */ }
       db.close();
     },
   };

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { EVENT_SCALE_SQL } from './schema-events';
 
 /**
  * Versioned, append-only migrations. Each runs once, in its own transaction, and is recorded in
@@ -301,6 +302,13 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         PRIMARY KEY (application_id, user_id)
       );
     `,
+  },
+  {
+    // Directory Insights at millions of events: (column, id) indexes, per-hour roll-ups and the
+    // ids they do not cover yet (schema-events.ts).
+    version: 15,
+    name: 'event indexes by actor, target and outcome; per-hour event roll-ups',
+    sql: EVENT_SCALE_SQL,
   },
 ];
 

@@ -1,7 +1,6 @@
 import type Database from 'better-sqlite3';
 import type {
-  EventBucket, EventFilter, EventRecord, EventRepository, NewEvent, PendingSso, SessionRepository, SettingsRepository,
-  SigningKey, SigningKeyRepository, SsoStateRepository,
+  PendingSso, SessionRepository, SettingsRepository, SigningKey, SigningKeyRepository, SsoStateRepository,
 } from '../types';
 
 interface KeyRow {
@@ -35,102 +34,6 @@ export function createSigningKeyRepository(db: Database.Database): SigningKeyRep
     },
     async list() {
       return (db.prepare('SELECT * FROM signing_keys ORDER BY created_at').all() as KeyRow[]).map(toKey);
-    },
-  };
-}
-
-interface EventRow {
-  id: number; time: string; type: string; outcome: EventRecord['outcome']; reason: string | null;
-  actor_type: EventRecord['actorType']; actor_id: string | null; actor_label: string | null;
-  target_type: string | null; target_id: string | null; target_label: string | null;
-  app_id: string | null; client_ip: string | null; detail_json: string;
-}
-
-const toEvent = (row: EventRow): EventRecord => ({
-  id: row.id, time: row.time, type: row.type, outcome: row.outcome, reason: row.reason,
-  actorType: row.actor_type, actorId: row.actor_id, actorLabel: row.actor_label,
-  targetType: row.target_type, targetId: row.target_id, targetLabel: row.target_label,
-  appId: row.app_id, clientIp: row.client_ip, detail: JSON.parse(row.detail_json) as Record<string, unknown>,
-});
-
-/**
- * Events are appended on every SSO attempt, and in WAL mode each autocommit costs a WAL write of
- * every page it touches. Appends that arrive in the same event-loop turn are committed together in
- * one transaction (group commit); each caller's promise resolves only once its row is committed,
- * so an acknowledged event is as durable as before, at a fraction of the cost under load.
- */
-function whereOf(filter: Omit<EventFilter, 'limit'>): { where: string; params: unknown[] } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, ...values: unknown[]) => { clauses.push(sql); params.push(...values); };
-  if (filter.type) add('type = ?', filter.type);
-  if (filter.outcome) add('outcome = ?', filter.outcome);
-  if (filter.actorId) add('actor_id = ?', filter.actorId);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (filter.userId) add('(actor_id = ? OR target_id = ?)', filter.userId, filter.userId);
-  if (filter.appId) add('app_id = ?', filter.appId);
-  if (filter.since) add('time >= ?', filter.since);
-  if (filter.until) add('time < ?', filter.until);
-  if (filter.before !== undefined) add('id < ?', filter.before);
-  return { where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '', params };
-}
-
-export function createEventRepository(db: Database.Database): EventRepository & { flush(): void } {
-  const insert = db.prepare(`INSERT INTO events (time, type, outcome, reason, actor_type, actor_id, actor_label,
-    target_type, target_id, target_label, app_id, client_ip, detail_json)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const insertOne = (e: NewEvent) => Number(insert.run(e.time, e.type, e.outcome, e.reason, e.actorType, e.actorId,
-    e.actorLabel, e.targetType, e.targetId, e.targetLabel, e.appId, e.clientIp, JSON.stringify(e.detail)).lastInsertRowid);
-  const insertAll = db.transaction((rows: NewEvent[]) => rows.map(insertOne));
-  let queue: { event: NewEvent; resolve: (id: number) => void; reject: (error: unknown) => void }[] = [];
-
-  function flush(): void {
-    if (queue.length === 0) return;
-    const batch = queue;
-    queue = [];
-    try {
-      insertAll(batch.map((q) => q.event)).forEach((id, i) => batch[i].resolve(id));
-    } catch {
-      // One bad row must not take the others with it: retry one by one, each with its own outcome.
-      for (const q of batch) {
-        try {
-          q.resolve(insertOne(q.event));
-        } catch (error) {
-          q.reject(error);
-        }
-      }
-    }
-  }
-
-  return {
-    flush,
-    append(e) {
-      // Inside a store transaction the event belongs to that unit of work: written at once.
-      if (db.inTransaction) return Promise.resolve(insertOne(e));
-      return new Promise<number>((resolve, reject) => {
-        if (queue.push({ event: e, resolve, reject }) === 1) setImmediate(flush);
-      });
-    },
-    async list(filter: EventFilter) {
-      const { where, params } = whereOf(filter);
-      flush();
-      const rows = db.prepare(`SELECT * FROM events ${where} ORDER BY id DESC LIMIT ?`).all(...params, filter.limit) as EventRow[];
-      return rows.map(toEvent);
-    },
-    async histogram(filter, bucketSeconds) {
-      const { where, params } = whereOf(filter);
-      flush();
-      const rows = db.prepare(`SELECT (CAST(strftime('%s', time) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket,
-        SUM(outcome = 'success') AS success, SUM(outcome = 'failure') AS failure
-        FROM events ${where} GROUP BY bucket ORDER BY bucket`).all(bucketSeconds, bucketSeconds, ...params) as { bucket: number; success: number; failure: number }[];
-      const counts = new Map(rows.map((r) => [r.bucket, r]));
-      const out: EventBucket[] = [];
-      const first = Math.floor(Date.parse(filter.since) / 1000 / bucketSeconds) * bucketSeconds;
-      for (let t = first; t * 1000 < Date.parse(filter.until); t += bucketSeconds) {
-        const c = counts.get(t);
-        out.push({ start: new Date(t * 1000).toISOString(), success: c?.success ?? 0, failure: c?.failure ?? 0 });
-      }
-      return out;
     },
   };
 }
