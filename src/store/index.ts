@@ -4,7 +4,7 @@ import { openPostgresStore } from './postgres';
 import { openSqliteStore } from './sqlite';
 
 /** Open the SQLite store at `sqlite:<path>` (synchronous; the embedded default and the tests' store). */
-export function createStore(databaseUrl: string, options: HealthOptions = {}): Store {
+export function createStore(databaseUrl: string, options: HealthOptions & { readBudgetMs?: number } = {}): Store {
   if (databaseUrl.startsWith('sqlite:')) return openSqliteStore(databaseUrl.slice('sqlite:'.length), options);
   throw new Error(`createStore opens SQLite stores only; use openStore for ${databaseUrl.split(':')[0]}`);
 }

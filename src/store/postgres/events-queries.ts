@@ -93,7 +93,7 @@ export function createPgEventQueries(db: PgDatabase): EventQueries {
     },
     async listRange(filter, segment, limit) {
       const { sql, params } = listSql(filter, segment, limit);
-      return (await db.many<EventRow>(sql, params)).map(toEvent);
+      return (await db.longRead<EventRow>(sql, params)).map(toEvent);
     },
     async rawBuckets(filter, segment, size) {
       // SQLite: CAST(strftime('%s', time) AS INTEGER) / CAST(b AS INTEGER) * CAST(b AS INTEGER), whole
@@ -101,7 +101,7 @@ export function createPgEventQueries(db: PgDatabase): EventQueries {
       // and the bucket width is truncated in JS as SQLite's CAST would (pg refuses '1.5' as bigint).
       const sides = sidesOf(filter, segment);
       const rows = sides.map((s) => `SELECT time, outcome FROM events WHERE ${s.sql}`).join(' UNION ALL ');
-      const result = await db.many<{ bucket: string; success: string; failure: string }>(numbered(
+      const result = await db.longRead<{ bucket: string; success: string; failure: string }>(numbered(
         `SELECT trunc(extract(epoch FROM time::timestamptz))::bigint / ?::bigint * ?::bigint AS bucket,
           count(*) FILTER (WHERE outcome = 'success') AS success, count(*) FILTER (WHERE outcome = 'failure') AS failure
         FROM (${rows}) s GROUP BY bucket`), [Math.trunc(size), Math.trunc(size), ...sides.flatMap((s) => s.params)]);

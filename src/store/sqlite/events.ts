@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import type { LongReads } from './long-reads';
 import type { DerivedProgress, EventRecord, EventRepository, NewEvent } from '../types';
 import {
   histogramOf, listEvents, type BucketCount, type EventQueries, type Meta, type MetaRequest, type Segment, type WindowFilter,
@@ -56,13 +57,19 @@ export function listSql(filter: WindowFilter, segment: Segment, limit: number): 
   };
 }
 
-export function createEventRepository(db: Database.Database): EventRepository & { flush(): void } {
+/**
+ * `longReads` runs the raw event scans (a page of a window, raw buckets) off the event loop when
+ * the store is a file (long-reads.ts); the roll-up lookups are indexed and stay on the connection.
+ */
+export function createEventRepository(db: Database.Database, longReads?: LongReads): EventRepository & { flush(): void } {
   const statements = new Map<string, Database.Statement>();
   const prepared = (sql: string) => {
     let s = statements.get(sql);
     if (!s) statements.set(sql, s = db.prepare(sql));
     return s;
   };
+  const scan = <T>(sql: string, params: unknown[]): Promise<T[]> =>
+    (longReads ? longReads.all<T>(sql, params) : Promise.resolve(prepared(sql).all(...params) as T[]));
   const insert = db.prepare(`INSERT INTO events (time, type, outcome, reason, actor_type, actor_id, actor_label,
     target_type, target_id, target_label, app_id, client_ip, detail_json)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -128,14 +135,14 @@ export function createEventRepository(db: Database.Database): EventRepository & 
     },
     async listRange(filter, segment, limit) {
       const { sql, params } = listSql(filter, segment, limit);
-      return (prepared(sql).all(...params) as EventRow[]).map(toEvent);
+      return (await scan<EventRow>(sql, params)).map(toEvent);
     },
     async rawBuckets(filter, segment, size) {
       const sides = sidesOf(filter, segment);
       const rows = sides.map((s) => `SELECT time, outcome FROM events WHERE ${s.sql}`).join(' UNION ALL ');
-      return prepared(`SELECT (CAST(strftime('%s', time) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket,
-        SUM(outcome = 'success') AS success, SUM(outcome = 'failure') AS failure FROM (${rows}) GROUP BY bucket`)
-        .all(size, size, ...sides.flatMap((s) => s.params)) as BucketCount[];
+      return scan<BucketCount>(`SELECT (CAST(strftime('%s', time) AS INTEGER) / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS bucket,
+        SUM(outcome = 'success') AS success, SUM(outcome = 'failure') AS failure FROM (${rows}) GROUP BY bucket`,
+      [size, size, ...sides.flatMap((s) => s.params)]);
     },
   };
 

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import { HEALTHY, type HealthOptions } from '../health';
 import { StoreConstraintError, StoreUnavailableError, type Store } from '../types';
 import { watchDatabaseFile, type FileWatch } from './file-watch';
+import { createLongReads } from './long-reads';
 import { migrate } from './migrations';
 import { createApplicationRepository } from './applications';
 import { createGroupRepository, createUserRepository } from './directory';
@@ -71,7 +72,7 @@ function restrictFile(file: string): void {
   }
 }
 
-export function openSqliteStore(location: string, options: HealthOptions = {}): Store {
+export function openSqliteStore(location: string, options: HealthOptions & { readBudgetMs?: number } = {}): Store {
   const file = location === ':memory:' ? undefined : path.resolve(location);
   if (file) restrictFile(file);
   const db = new Database(location);
@@ -105,7 +106,8 @@ export function openSqliteStore(location: string, options: HealthOptions = {}): 
   };
   const g = <T extends object>(repository: T) => guarded(repository, guard, watch);
 
-  const events = createEventRepository(db);
+  const longReads = createLongReads(db, file, { budgetMs: options.readBudgetMs ?? 10_000 });
+  const events = createEventRepository(db, longReads);
   let inTransaction = false;
   return {
     kind: 'sqlite',
@@ -162,6 +164,7 @@ export function openSqliteStore(location: string, options: HealthOptions = {}): 
       events.flush();
       // Best effort: a connection switched to query_only (the file vanished) cannot write statistics.
       try { db.pragma('optimize'); } catch { /* nothing to keep */ }
+      await longReads.close();
       db.close();
     },
   };
