@@ -2,6 +2,7 @@ import type { PgDatabase } from './db';
 import { ACCOUNT_TABLES } from './schema-accounts';
 import { DIRECTORY_TABLES } from './schema-directory';
 import { RECORD_TABLES } from './schema-records';
+import { USER_SEARCH_PG } from './schema-search';
 
 /**
  * PostgreSQL migrations, numbered on their own (the schema starts where the SQLite one stands
@@ -33,6 +34,8 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
     CONSTRAINT provisioning_leases_pkey PRIMARY KEY (application_id, user_id),
     CONSTRAINT provisioning_leases_application_id_fkey FOREIGN KEY (application_id) REFERENCES applications (id) ON DELETE CASCADE
   );` },
+  // Issue 11: user search through a word index instead of ILIKE '%q%' over every row.
+  { version: 5, name: 'user search index (tsvector of the words) and applications by label', sql: USER_SEARCH_PG },
 ];
 
 /** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */

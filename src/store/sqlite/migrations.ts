@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { USER_SEARCH_SQL } from './schema-search';
 
 /**
  * Versioned, append-only migrations. Each runs once, in its own transaction, and is recorded in
@@ -301,6 +302,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
         PRIMARY KEY (application_id, user_id)
       );
     `,
+  },
+  {
+    // Issue 11: user search through a word index instead of LIKE '%q%' over every row.
+    version: 17,
+    name: 'user search index (FTS5) and applications by label',
+    sql: USER_SEARCH_SQL,
   },
 ];
 
