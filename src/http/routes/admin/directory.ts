@@ -18,14 +18,14 @@ import { applicationsPicker, groupsPicker, membersPicker } from './pickers';
  * membership, and authorize applications from a group's page (the seeds name the application's,
  * the user's and the group's pages as places to give access).
  */
-/** The group page's two pickers keep their search and page across a save. */
-const GROUP_PAGE_STATE = ['mq', 'mafter', 'mbefore', 'aq', 'aafter', 'abefore'];
-
 const PROFILE = ['username', 'email', 'firstName', 'lastName', 'displayName', 'employeeId', 'title'] as const;
 
 function profileFrom(body: Record<string, unknown>) {
   return Object.fromEntries(PROFILE.map((k) => [k, field(body, k).trim()]));
 }
+
+/** The group page's two pickers keep their search and page across a save. */
+const GROUP_PAGE_STATE = ['mq', 'mafter', 'mbefore', 'aq', 'aafter', 'abefore'];
 
 export function adminDirectory(ctx: AppContext): Router {
   const router = Router();
