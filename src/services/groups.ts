@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context';
 import { assertThat, notFound } from '../errors';
 import type { RequestMeta } from '../insights/recorder';
-import type { Group, User } from '../store';
+import type { Group } from '../store';
 import { enqueueForUser } from './provisioning';
 import { enqueueGroupEverywhere } from './provisioning-groups';
 import { getUser, userTarget } from './users';
@@ -75,11 +75,6 @@ export async function removeMember(ctx: AppContext, meta: RequestMeta, groupId: 
     await enqueueForUser(ctx, userId);
     await enqueueGroupEverywhere(ctx, groupId);
   });
-}
-
-export async function listMembers(ctx: AppContext, groupId: string): Promise<User[]> {
-  await getGroup(ctx, groupId);
-  return ctx.store.groups.listMembers(groupId);
 }
 
 export function groupTarget(group: Group) {

@@ -23,9 +23,3 @@ export function parseInput<T extends z.ZodType>(schema: T, input: unknown): z.in
 export const xmlText = (max: number) =>
   z.string().max(max, `must be at most ${max} characters`)
     .refine(isXmlSafe, 'contains a control character that cannot be sent in SAML');
-
-export const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  offset: z.coerce.number().int().min(0).default(0),
-  q: z.string().max(200).optional(),
-});

@@ -1,4 +1,5 @@
 import type { IdmRepository, ImportRepository, MfaRepository, ProvisioningRepository, ThrottleRepository } from './types-accounts';
+import type { Page, PageOf } from './types-paging';
 
 /**
  * The Store: repository interfaces that take and return plain objects. Nothing here names a
@@ -164,8 +165,6 @@ export interface EventBucket {
   failure: number;
 }
 
-export interface Page { limit: number; offset: number; q?: string }
-
 /** An AuthnRequest (or IdP-initiated launch) waiting for the user to sign in, kept server-side. */
 export interface PendingSso {
   id: string;
@@ -215,7 +214,17 @@ export interface UserRepository {
   findById(id: string): Promise<User | undefined>;
   /** Match on username or e-mail, case-insensitively. */
   findByLogin(login: string): Promise<User | undefined>;
-  list(page: Page): Promise<{ items: User[]; total: number }>;
+  /**
+   * Users by username (ASCII case ignored), a page at a time. `q` finds users for whom every word
+   * of `q` (see searchWords) starts a word of their username, e-mail, first, last or display
+   * name, through a word index (SQLite FTS5, PostgreSQL a tsvector column), not a scan.
+   */
+  list(page: Page): Promise<PageOf<User>>;
+  /**
+   * Rebuild the search index from the users table (a restored or imported store). Triggers keep
+   * it current otherwise; PostgreSQL derives it in the row itself and has nothing to do.
+   */
+  rebuildSearchIndex(): Promise<void>;
   getPasswordHash(id: string): Promise<string | null | undefined>;
   setPasswordHash(id: string, hash: string, now: string): Promise<void>;
   countAdmins(): Promise<number>;
@@ -233,10 +242,16 @@ export interface GroupRepository {
   update(id: string, changes: Partial<Pick<Group, 'name' | 'description'>>, now: string): Promise<void>;
   delete(id: string): Promise<boolean>;
   findById(id: string): Promise<Group | undefined>;
-  list(page: Page): Promise<{ items: Group[]; total: number }>;
+  /** Groups by name (ASCII case ignored); `q` is a part of the name, `%` and `_` literal. */
+  list(page: Page): Promise<PageOf<Group>>;
   addMember(groupId: string, userId: string): Promise<boolean>;
   removeMember(groupId: string, userId: string): Promise<boolean>;
+  /** Every member, by username: for provisioning, which needs all of them. */
   listMembers(groupId: string): Promise<User[]>;
+  /** A page of the members, by username as in UserRepository.list (`q` is not used). */
+  pageMembers(groupId: string, page: Page): Promise<PageOf<User>>;
+  /** Which of these users are members of the group. */
+  membersAmong(groupId: string, userIds: readonly string[]): Promise<string[]>;
   listGroupsOfUser(userId: string): Promise<Group[]>;
   /**
    * What a launch needs in one read: the user's groups (as listGroupsOfUser) and whether one of
@@ -253,7 +268,11 @@ export interface ApplicationRepository {
   findBySlug(slug: string): Promise<Application | undefined>;
   /** Another application (not `exceptId`) registered with this SP entity ID, if any. */
   findBySpEntityId(spEntityId: string, exceptId?: string): Promise<Application | undefined>;
-  list(page: Page): Promise<{ items: Application[]; total: number }>;
+  /**
+   * Applications by display label, a page at a time; `q` is a part of the label or slug (`%` and
+   * `_` literal), `ssoActive` keeps the active (true) or inactive (false) ones only.
+   */
+  list(page: Page & { ssoActive?: boolean }): Promise<PageOf<Application>>;
   bindGroup(appId: string, groupId: string, now: string): Promise<boolean>;
   unbindGroup(appId: string, groupId: string): Promise<boolean>;
   listBoundGroups(appId: string): Promise<Group[]>;
@@ -376,3 +395,4 @@ export interface Store {
 }
 
 export * from './types-accounts';
+export * from './types-paging';

@@ -74,10 +74,10 @@ import { chromiumAvailable, startBrowserRig, type BrowserRig } from '../helpers/
     await page.waitForURL(/notice=activated/);
     expect(await page.textContent('.page-head h1')).to.contain('Active');
     await page.click('.tabs a:has-text("User Groups")');
-    await page.check(`#g-${group.id}`);
+    await page.check(`#groups-${group.id}`);
     await page.click('button:has-text("Save")');
     await page.waitForURL(/tab=groups&notice=saved/);
-    expect(await page.isChecked(`#g-${group.id}`)).to.equal(true);
+    expect(await page.isChecked(`#groups-${group.id}`)).to.equal(true);
     await rig.shot('group-authorized');
     const app = (await h.ctx.store.applications.findBySlug('monday-com'))!;
     expect((await h.ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id)).to.deep.equal([group.id]);

@@ -76,7 +76,7 @@ const CASES = [
       await page.click('button:has-text("Activate SSO")');
       await page.waitForURL(/notice=activated/);
       await page.click('.tabs a:has-text("User Groups")');
-      await page.check(`#g-${group.id}`);
+      await page.check(`#groups-${group.id}`);
       await page.click('button:has-text("Save")');
       await page.waitForURL(/notice=saved/);
       const app = (await h.ctx.store.applications.list({ limit: 50, offset: 0 })).items.find((a) => a.catalogId === c.id)!;

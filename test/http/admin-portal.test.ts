@@ -109,7 +109,8 @@ describe('Admin portal at /admin (through HTTP)', () => {
   it('changes no authorization when a checked group no longer exists, and says so', async () => {
     const app = await createApplication(h);
     const groupA = (await h.api().post('/api/v1/groups').send({ name: 'Checkbox A' }).expect(201)).body;
-    const res = await submit(`/admin/applications/${app.id}?tab=groups`, `/admin/applications/${app.id}/groups`, { groupId: [groupA.id, 'vanished-group'] });
+    const res = await submit(`/admin/applications/${app.id}?tab=groups`, `/admin/applications/${app.id}/groups`,
+      { groupId: [groupA.id, 'vanished-group'], shown: [groupA.id, 'vanished-group'] });
     expect(res.status).to.equal(422);
     expect(res.text).to.contain('no longer exists');
     expect(await h.ctx.store.applications.listBoundGroups(app.id)).to.deep.equal([]);
@@ -149,12 +150,12 @@ describe('Admin portal at /admin (through HTTP)', () => {
     const navy = (await h.ctx.store.groups.list({ q: 'Navy', limit: 5, offset: 0 })).items[0];
     expect(group.headers.location).to.equal(`/admin/groups/${navy.id}?notice=group-created`);
     await submit(`/admin/groups/${navy.id}`, `/admin/groups/${navy.id}/members`, { login: 'grace@example.com' }, 303);
-    await submit(`/admin/groups/${navy.id}`, `/admin/groups/${navy.id}/applications`, { appId: app.id }, 303);
+    await submit(`/admin/groups/${navy.id}`, `/admin/groups/${navy.id}/applications`, { appId: app.id, shown: app.id }, 303);
     expect(await h.ctx.store.applications.isUserAuthorized(app.id, grace.id)).to.equal(true);
     const userPage = await admin.get(`/admin/users/${grace.id}`).expect(200);
     expect(userPage.text).to.contain(app.displayLabel);
-    // From the user's page: leaving the group takes the access away.
-    await submit(`/admin/users/${grace.id}`, `/admin/users/${grace.id}/groups`, {}, 303);
+    // From the user's page: unchecking the group (shown on the page) takes the access away.
+    await submit(`/admin/users/${grace.id}`, `/admin/users/${grace.id}/groups`, { shown: navy.id }, 303);
     expect(await h.ctx.store.applications.isUserAuthorized(app.id, grace.id)).to.equal(false);
     // Suspend and reset the password.
     await submit(`/admin/users/${grace.id}`, `/admin/users/${grace.id}`, { username: 'grace', email: 'grace@example.com', state: 'suspended' }, 303);

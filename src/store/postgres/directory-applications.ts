@@ -1,4 +1,4 @@
-import type { Application, ApplicationRepository } from '../types';
+import { cappedTotal, keysetPage, type Application, type ApplicationRepository } from '../types';
 import type { PgDatabase } from './db';
 import { GROUP_COLUMNS, holdsNul, likePattern, listPage, refusableWrite, toGroup, type GroupRow } from './directory-sql';
 import { applicationFromRow as toApplication, type ApplicationRow } from '../application-row';
@@ -8,11 +8,11 @@ const APP_COLUMNS = `id, catalog_id, slug, display_label, description, show_in_p
 const A_COLUMNS = APP_COLUMNS.replace(/(\w+)/g, 'a.$1');
 
 /**
- * SQLite orders by display_label alone; ties then come out in insertion order (its sort is
- * stable over a rowid scan). PostgreSQL has no such order, so ties fall back to creation.
+ * One total order, as the SQLite driver's: labels repeat, so creation time and then the id
+ * follow, in byte order (ids have the database's collation otherwise; index applications_by_label).
  */
-const BY_LABEL = 'display_label, created_at, id';
-const A_BY_LABEL = 'a.display_label, a.created_at, a.id';
+const BY_LABEL = ['display_label', 'created_at', 'id COLLATE "C"'];
+const A_BY_LABEL = 'a.display_label, a.created_at, a.id COLLATE "C"';
 
 /** $1…$13 in both create and update; the slug is not among them (it never changes). */
 function settingsParams(app: Application): unknown[] {
@@ -61,10 +61,20 @@ export function createPgApplicationRepository(db: PgDatabase): ApplicationReposi
       return row && toApplication(row);
     },
     async list(page) {
-      const where = page.q ? `WHERE display_label ILIKE $1 ESCAPE '\\' OR slug ILIKE $1 ESCAPE '\\'` : '';
-      const { rows, total } = await listPage<ApplicationRow>(db, { columns: APP_COLUMNS, from: 'applications', where, orderBy: BY_LABEL },
-        page.q ? [likePattern(page.q)] : [], page);
-      return { items: rows.map(toApplication), total };
+      const params: unknown[] = [];
+      const filters: string[] = [];
+      if (page.q) {
+        params.push(likePattern(page.q));
+        filters.push(`(display_label ILIKE $${params.length} ESCAPE '\\' OR slug ILIKE $${params.length} ESCAPE '\\')`);
+      }
+      if (page.ssoActive !== undefined) {
+        params.push(page.ssoActive);
+        filters.push(`sso_active = $${params.length}`);
+      }
+      const { rows, counted } = await listPage<ApplicationRow>(db, {
+        columns: APP_COLUMNS, from: 'applications', filter: filters.join(' AND '), keys: { compare: BY_LABEL, order: BY_LABEL },
+      }, params, page);
+      return { ...keysetPage(rows.map(toApplication), page, (a) => [a.displayLabel, a.createdAt, a.id]), ...cappedTotal(counted) };
     },
     async bindGroup(appId, groupId, now) {
       // Atomic: of two instances binding the same group, exactly one is told it changed something.

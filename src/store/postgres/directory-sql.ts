@@ -1,4 +1,4 @@
-import type { Group, Page, User, UserState } from '../types';
+import { COUNT_CAP, type Group, type Page, type User, type UserState } from '../types';
 import type { PgDatabase, Row } from './db';
 
 /** Rows and helpers shared by the directory repositories (users, groups, applications). */
@@ -54,26 +54,53 @@ export function likePattern(q: string): string {
 export const holdsNul = (...keys: (string | undefined)[]) => keys.some((k) => k?.includes('\u0000'));
 
 /**
- * One page and the total of all matching rows, from ONE statement: both come from the same
- * snapshot, as they do in synchronous SQLite, so a concurrent insert cannot make the total
- * disagree with the page. A page past the end still returns the total (one row of NULLs, dropped).
- * `where` may use $1…$n of `params`; the page's limit and offset are appended after them.
+ * The keyset half of a page's SQL (types-paging.ts): "after (or before) the key" over `compare`
+ * (the key's column expressions; `key` turns each parameter into what its column is compared
+ * with, e.g. `nocase`), and ORDER BY `order`, descending before a key. Parameters are appended.
+ */
+export function keyset(page: Page, columns: { compare: readonly string[]; order: readonly string[]; key?: (param: string) => string }, params: unknown[]) {
+  const key = page.before ?? page.after;
+  const descending = Boolean(page.before);
+  const orderBy = columns.order.map((c) => `${c}${descending ? ' DESC' : ''}`).join(', ');
+  if (!key) return { where: '', orderBy };
+  if (key.length !== columns.compare.length) throw new Error(`A sort key of this list has ${columns.compare.length} values, not ${key.length}`);
+  const names = key.map((value) => {
+    params.push(value);
+    return (columns.key ?? ((p: string) => p))(`$${params.length}`);
+  });
+  const op = descending ? '<' : '>';
+  const where = names.length === 1 ? `${columns.compare[0]} ${op} ${names[0]}` : `(${columns.compare.join(', ')}) ${op} (${names.join(', ')})`;
+  return { where, orderBy };
+}
+
+export const whereOf = (...conditions: string[]) => {
+  const kept = conditions.filter(Boolean);
+  return kept.length ? `WHERE ${kept.join(' AND ')}` : '';
+};
+
+/**
+ * One page (LIMIT limit + 1, for keysetPage) and the count of all matching rows up to
+ * COUNT_CAP + 1, from ONE statement: both come from the same snapshot, as they do in synchronous
+ * SQLite, so a concurrent insert cannot make the count disagree with the page. A page past the
+ * end still returns the count (one row of NULLs, dropped). `filter` may use $1…$n of `params`.
  */
 export async function listPage<R extends Row & { id: string }>(
   db: PgDatabase,
-  query: { columns: string; from: string; where: string; orderBy: string },
+  query: { columns: string; from: string; filter: string; keys: Parameters<typeof keyset>[1] },
   params: readonly unknown[],
   page: Page,
-): Promise<{ rows: R[]; total: number }> {
-  const n = params.length;
+): Promise<{ rows: R[]; counted: number }> {
+  const all = [...params];
+  const { where, orderBy } = keyset(page, query.keys, all);
+  all.push(page.limit + 1, page.offset ?? 0);
   const rows = await db.many<R & { page_total: string }>(
-    `SELECT t.page_total, p.* FROM (SELECT count(*) AS page_total FROM ${query.from} ${query.where}) t
-      LEFT JOIN LATERAL (SELECT ${query.columns} FROM ${query.from} ${query.where}
-        ORDER BY ${query.orderBy} LIMIT $${n + 1} OFFSET $${n + 2}) p ON true
-      ORDER BY ${query.orderBy}`,
-    [...params, page.limit, page.offset],
+    `SELECT t.page_total, p.* FROM (SELECT count(*) AS page_total FROM (SELECT 1 FROM ${query.from} ${whereOf(query.filter)} LIMIT ${COUNT_CAP + 1}) c) t
+      LEFT JOIN LATERAL (SELECT ${query.columns} FROM ${query.from} ${whereOf(query.filter, where)}
+        ORDER BY ${orderBy} LIMIT $${all.length - 1} OFFSET $${all.length}) p ON true
+      ORDER BY ${orderBy}`,
+    all,
   );
-  return { rows: rows.filter((r) => r.id !== null), total: Number(rows[0]?.page_total ?? 0) };
+  return { rows: rows.filter((r) => r.id !== null), counted: Number(rows[0]?.page_total ?? 0) };
 }
 
 /**

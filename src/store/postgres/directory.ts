@@ -1,10 +1,11 @@
-import type { GroupRepository, Page, Store, UserProfile, UserRepository } from '../types';
+import { cappedTotal, keysetPage, type GroupRepository, type Store, type UserProfile, type UserRepository } from '../types';
 import type { PgDatabase } from './db';
 import { createPgApplicationRepository } from './directory-applications';
 import { createPgSigningKeyRepository } from './directory-keys';
 import {
   GROUP_COLUMNS, USER_COLUMNS, holdsNul, likePattern, listPage, nocase, refusableWrite, toGroup, toUser, type GroupRow, type UserRow,
 } from './directory-sql';
+import { createPgUserLister } from './user-search';
 
 /**
  * Constraint and index name (schema-directory.ts) → the field name the SQLite driver reports for
@@ -44,6 +45,7 @@ const PROFILE_COLUMNS: Record<keyof UserProfile | 'state' | 'isAdmin' | 'mfaRequ
 };
 
 export function createPgUserRepository(db: PgDatabase): UserRepository {
+  const lister = createPgUserLister(db);
   return {
     async create(user, hash) {
       await refusableWrite(db, `INSERT INTO users (id, username, email, first_name, last_name, display_name, employee_id,
@@ -86,11 +88,11 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
         ORDER BY lower(username) = ${nocase('$1')} DESC LIMIT 1`, [login]);
       return row && toUser(row);
     },
-    async list(page: Page) {
-      const where = page.q ? `WHERE username ILIKE $1 ESCAPE '\\' OR email ILIKE $1 ESCAPE '\\' OR display_name ILIKE $1 ESCAPE '\\'` : '';
-      const { rows, total } = await listPage<UserRow>(db, { columns: USER_COLUMNS, from: 'users', where, orderBy: 'lower(username), username' },
-        page.q ? [likePattern(page.q)] : [], page);
-      return { items: rows.map(toUser), total };
+    async list(page) {
+      return lister.list(page);
+    },
+    async rebuildSearchIndex() {
+      // users.search_words is a generated column: computed with the row, never behind.
     },
     async getPasswordHash(id) {
       if (holdsNul(id)) return undefined;
@@ -115,6 +117,7 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
 }
 
 export function createPgGroupRepository(db: PgDatabase): GroupRepository {
+  const lister = createPgUserLister(db);
   return {
     async create(group) {
       await refusableWrite(db, 'INSERT INTO groups (id, name, description, created_at, updated_at) VALUES ($1, $2, $3, $4, $5)',
@@ -135,10 +138,12 @@ export function createPgGroupRepository(db: PgDatabase): GroupRepository {
       return row && toGroup(row);
     },
     async list(page) {
-      const where = page.q ? `WHERE name ILIKE $1 ESCAPE '\\'` : '';
-      const { rows, total } = await listPage<GroupRow>(db, { columns: GROUP_COLUMNS, from: 'groups', where, orderBy: 'lower(name), name' },
-        page.q ? [likePattern(page.q)] : [], page);
-      return { items: rows.map(toGroup), total };
+      const { rows, counted } = await listPage<GroupRow>(db, {
+        columns: GROUP_COLUMNS, from: 'groups', filter: page.q ? `name ILIKE $1 ESCAPE '\\'` : '',
+        // lower(name) is unique (groups_name_key): one total order, as SQLite's NOCASE name.
+        keys: { compare: ['lower(name)'], order: ['lower(name)'], key: nocase },
+      }, page.q ? [likePattern(page.q)] : [], page);
+      return { ...keysetPage(rows.map(toGroup), page, (g) => [g.name]), ...cappedTotal(counted) };
     },
     async addMember(groupId, userId) {
       // Atomic: of two instances adding the same member, exactly one is told it changed something.
@@ -154,6 +159,15 @@ export function createPgGroupRepository(db: PgDatabase): GroupRepository {
       const rows = await db.many<UserRow>(`SELECT ${USER_COLUMNS.replace(/(\w+)/g, 'u.$1')} FROM users u
         JOIN memberships m ON m.user_id = u.id WHERE m.group_id = $1 ORDER BY lower(u.username), u.username`, [groupId]);
       return rows.map(toUser);
+    },
+    async pageMembers(groupId, page) {
+      return lister.members(groupId, page);
+    },
+    async membersAmong(groupId, userIds) {
+      const ids = userIds.filter((id) => !holdsNul(id));
+      if (holdsNul(groupId) || ids.length === 0) return [];
+      return (await db.many<{ id: string }>('SELECT user_id AS id FROM memberships WHERE group_id = $1 AND user_id = ANY($2::text[])', [groupId, ids]))
+        .map((r) => r.id);
     },
     async listGroupsOfUser(userId) {
       const rows = await db.many<GroupRow>(`SELECT ${GROUP_COLUMNS.replace(/(\w+)/g, 'g.$1')} FROM groups g

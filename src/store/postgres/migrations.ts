@@ -3,6 +3,7 @@ import { ACCOUNT_TABLES } from './schema-accounts';
 import { DIRECTORY_TABLES } from './schema-directory';
 import { RECORD_TABLES } from './schema-records';
 import { EVENT_SCALE_PG } from './schema-events';
+import { USER_SEARCH_PG } from './schema-search';
 
 /**
  * PostgreSQL migrations, numbered on their own (the schema starts where the SQLite one stands
@@ -36,6 +37,8 @@ const MIGRATIONS: readonly { version: number; name: string; sql: string }[] = [
   );` },
   // Directory Insights at millions of events (schema-events.ts).
   { version: 3, name: 'event indexes by actor, target and outcome; per-hour event roll-ups', sql: EVENT_SCALE_PG },
+  // Issue 11: user search through a word index instead of ILIKE '%q%' over every row.
+  { version: 5, name: 'user search index (tsvector of the words) and applications by label', sql: USER_SEARCH_PG },
 ];
 
 /** pg_advisory_xact_lock key: "gatehouse-migrate" as a number, the same in every instance. */

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
-import type { Application, ApplicationRepository, Group } from '../types';
+import { cappedTotal, COUNT_CAP, keysetPage, type Application, type ApplicationRepository, type Group } from '../types';
 import { toGroup } from './directory';
+import { keyset, whereOf } from './keyset';
 import { applicationFromRow as toApplication, type ApplicationRow } from '../application-row';
 
 function toParams(app: Application): unknown[] {
@@ -50,13 +51,24 @@ export function createApplicationRepository(db: Database.Database): ApplicationR
       return row && toApplication(row);
     },
     async list(page) {
-      const where = page.q ? `WHERE display_label LIKE ? ESCAPE '\\' OR slug LIKE ? ESCAPE '\\'` : '';
-      const pattern = page.q ? `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : '';
-      const params = page.q ? [pattern, pattern] : [];
-      const rows = db.prepare(`SELECT * FROM applications ${where} ORDER BY display_label LIMIT ? OFFSET ?`)
-        .all(...params, page.limit, page.offset) as ApplicationRow[];
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM applications ${where}`).get(...params) as { n: number }).n;
-      return { items: rows.map(toApplication), total };
+      const params: Record<string, unknown> = {};
+      const filters: string[] = [];
+      if (page.q) {
+        params.q = `%${page.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        filters.push(`(display_label LIKE @q ESCAPE '\\' OR slug LIKE @q ESCAPE '\\')`);
+      }
+      if (page.ssoActive !== undefined) {
+        params.active = page.ssoActive ? 1 : 0;
+        filters.push('sso_active = @active');
+      }
+      // One total order (index applications_by_label): labels repeat, so creation and id follow.
+      const order = ['display_label', 'created_at', 'id'];
+      const { where, orderBy } = keyset(page, order, order, params);
+      const rows = db.prepare(`SELECT * FROM applications ${whereOf(...filters, where)} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit: page.limit + 1, offset: page.offset ?? 0 }) as ApplicationRow[];
+      const counted = (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM applications ${whereOf(...filters)} LIMIT ${COUNT_CAP + 1})`)
+        .get(params) as { n: number }).n;
+      return { ...keysetPage(rows.map(toApplication), page, (a) => [a.displayLabel, a.createdAt, a.id]), ...cappedTotal(counted) };
     },
     async bindGroup(appId, groupId, now) {
       return db.prepare('INSERT OR IGNORE INTO application_groups (application_id, group_id, created_at) VALUES (?, ?, ?)')

@@ -1,14 +1,14 @@
 import type Database from 'better-sqlite3';
-import type { Group, GroupRepository, Page, User, UserProfile, UserRepository, UserState } from '../types';
+import { cappedTotal, COUNT_CAP, keysetPage, type Group, type GroupRepository, type User, type UserProfile, type UserRepository, type UserState } from '../types';
+import { keyset, whereOf } from './keyset';
+import { rebuildUserSearch } from './schema-search';
+import { createUserLister, USER_COLUMNS } from './user-search';
 
 interface UserRow {
   id: string; username: string; email: string; first_name: string; last_name: string;
   display_name: string; employee_id: string; title: string; state: UserState; is_admin: number;
   mfa_required: number; created_at: string; updated_at: string;
 }
-
-const USER_COLUMNS = `id, username, email, first_name, last_name, display_name, employee_id, title,
-  state, is_admin, mfa_required, created_at, updated_at`;
 
 export function toUser(row: UserRow): User {
   return {
@@ -31,6 +31,7 @@ function likePattern(q: string): string {
 }
 
 export function createUserRepository(db: Database.Database): UserRepository {
+  const lister = createUserLister(db, toUser);
   const byId = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
   const byLogin = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE username = @login OR email = @login LIMIT 1`);
   const passwordHash = db.prepare('SELECT password_hash AS h FROM users WHERE id = ?');
@@ -64,14 +65,11 @@ export function createUserRepository(db: Database.Database): UserRepository {
       const row = byLogin.get({ login }) as UserRow | undefined;
       return row && toUser(row);
     },
-    async list(page: Page) {
-      // better-sqlite3 binds named parameters (@q), not numbered ones (?1).
-      const where = page.q ? `WHERE username LIKE @q ESCAPE '\\' OR email LIKE @q ESCAPE '\\' OR display_name LIKE @q ESCAPE '\\'` : '';
-      const params = page.q ? { q: likePattern(page.q) } : {};
-      const rows = db.prepare(`SELECT ${USER_COLUMNS} FROM users ${where} ORDER BY username LIMIT @limit OFFSET @offset`)
-        .all({ ...params, limit: page.limit, offset: page.offset }) as UserRow[];
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM users ${where}`).get(params) as { n: number }).n;
-      return { items: rows.map(toUser), total };
+    async list(page) {
+      return lister.list(page);
+    },
+    async rebuildSearchIndex() {
+      rebuildUserSearch(db);
     },
     async getPasswordHash(id) {
       const row = passwordHash.get(id) as { h: string | null } | undefined;
@@ -98,6 +96,7 @@ export function toGroup(row: GroupRow): Group {
 }
 
 export function createGroupRepository(db: Database.Database): GroupRepository {
+  const lister = createUserLister(db, toUser);
   // Read on every SSO launch that sends a groups attribute, so prepared once.
   const groupsOfUser = db.prepare(`SELECT g.* FROM groups g JOIN memberships m ON m.group_id = g.id
     WHERE m.user_id = ? ORDER BY g.name`);
@@ -123,12 +122,14 @@ export function createGroupRepository(db: Database.Database): GroupRepository {
       return row && toGroup(row);
     },
     async list(page) {
-      const where = page.q ? `WHERE name LIKE ? ESCAPE '\\'` : '';
-      const params = page.q ? [likePattern(page.q)] : [];
-      const rows = db.prepare(`SELECT * FROM groups ${where} ORDER BY name LIMIT ? OFFSET ?`)
-        .all(...params, page.limit, page.offset) as GroupRow[];
-      const total = (db.prepare(`SELECT COUNT(*) AS n FROM groups ${where}`).get(...params) as { n: number }).n;
-      return { items: rows.map(toGroup), total };
+      // better-sqlite3 binds named parameters (@q), not numbered ones (?1).
+      const params: Record<string, unknown> = page.q ? { q: likePattern(page.q) } : {};
+      const search = page.q ? `name LIKE @q ESCAPE '\\'` : '';
+      const { where, orderBy } = keyset(page, ['name'], ['name'], params);
+      const rows = db.prepare(`SELECT * FROM groups ${whereOf(search, where)} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`)
+        .all({ ...params, limit: page.limit + 1, offset: page.offset ?? 0 }) as GroupRow[];
+      const counted = (db.prepare(`SELECT count(*) AS n FROM (SELECT 1 FROM groups ${whereOf(search)} LIMIT ${COUNT_CAP + 1})`).get(params) as { n: number }).n;
+      return { ...keysetPage(rows.map(toGroup), page, (g) => [g.name]), ...cappedTotal(counted) };
     },
     async addMember(groupId, userId) {
       return db.prepare('INSERT OR IGNORE INTO memberships (group_id, user_id) VALUES (?, ?)').run(groupId, userId).changes > 0;
@@ -140,6 +141,15 @@ export function createGroupRepository(db: Database.Database): GroupRepository {
       const rows = db.prepare(`SELECT ${USER_COLUMNS.replace(/(\w+)/g, 'u.$1')} FROM users u
         JOIN memberships m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.username`).all(groupId) as UserRow[];
       return rows.map(toUser);
+    },
+    async pageMembers(groupId, page) {
+      return lister.members(groupId, page);
+    },
+    async membersAmong(groupId, userIds) {
+      if (userIds.length === 0) return [];
+      const rows = db.prepare(`SELECT user_id AS id FROM memberships WHERE group_id = ? AND user_id IN (${userIds.map(() => '?').join(', ')})`)
+        .all(groupId, ...userIds) as { id: string }[];
+      return rows.map((r) => r.id);
     },
     async listGroupsOfUser(userId) {
       const rows = groupsOfUser.all(userId) as GroupRow[];

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { EVENT_SCALE_SQL } from './schema-events';
+import { USER_SEARCH_SQL } from './schema-search';
 
 /**
  * Versioned, append-only migrations. Each runs once, in its own transaction, and is recorded in
@@ -309,6 +310,12 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
     version: 15,
     name: 'event indexes by actor, target and outcome; per-hour event roll-ups',
     sql: EVENT_SCALE_SQL,
+  },
+  {
+    // Issue 11: user search through a word index instead of LIKE '%q%' over every row.
+    version: 17,
+    name: 'user search index (FTS5) and applications by label',
+    sql: USER_SEARCH_SQL,
   },
 ];
 

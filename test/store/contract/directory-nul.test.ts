@@ -6,7 +6,8 @@ import { sampleApplication, sampleGroup, sampleSigningKey, sampleUser } from './
 /**
  * Keys arrive from forms and URLs (a login, a slug, an id), and `%00` is easy to send. SQLite
  * answers "not found"; PostgreSQL text cannot hold NUL and would fail the statement (a 500).
- * A search stops at the NUL, as SQLite's LIKE reads its pattern.
+ * A group or application search stops at the NUL, as SQLite's LIKE reads its pattern; to a user
+ * search NUL is punctuation, which separates words (searchWords).
  */
 forEachDriver('Store contract: directory keys holding NUL', ({ open }) => {
   let store: Store;
@@ -34,7 +35,7 @@ forEachDriver('Store contract: directory keys holding NUL', ({ open }) => {
     expect(await store.signingKeys.findById(nul(key.id))).to.equal(undefined);
   });
 
-  it('searches up to the NUL', async () => {
+  it('searches groups and applications up to the NUL, and users with NUL between words', async () => {
     const fresh = await open();
     await fresh.users.create(sampleUser({ username: 'ann', displayName: 'Ann' }), null);
     await fresh.users.create(sampleUser({ username: 'bob', displayName: 'Bob' }), null);
@@ -43,7 +44,8 @@ forEachDriver('Store contract: directory keys holding NUL', ({ open }) => {
     const users = async (q: string) => (await fresh.users.list({ limit: 10, offset: 0, q })).items.map((u) => u.username);
     expect(await users('\u0000')).to.deep.equal(['ann', 'bob']);
     expect(await users('an\u0000zz')).to.deep.equal([]);
-    expect((await fresh.users.list({ limit: 10, offset: 0, q: 'ob\u0000' })).total).to.equal(1);
+    expect((await fresh.users.list({ limit: 10, offset: 0, q: 'bo\u0000' })).total).to.equal(1);
+    expect(await users('\u0000bob\u0000an')).to.deep.equal([]);
     expect((await fresh.groups.list({ limit: 10, offset: 0, q: 'ff\u0000x' })).total).to.equal(1);
     expect((await fresh.applications.list({ limit: 10, offset: 0, q: 'iki\u0000' })).total).to.equal(1);
   });

@@ -14,7 +14,10 @@ import { isSamlApplication, type Application } from '../../../store';
 import { renderMarkdown } from '../../markdown';
 import { requestMeta } from '../../middleware/auth';
 import { verifyCsrf } from '../../middleware/csrf';
-import { checked, field, fields, formAction, renderAdmin, syncSelection } from './common';
+import { listApplications } from '../../../services/directory-lists';
+import { checked, field, fields, formAction, renderAdmin } from './common';
+import { backTo, listInput, pagerOf, syncShown } from './paging';
+import { groupsPicker } from './pickers';
 import { formValuesFromBody, formValuesOf, updateInputOf, type SsoFormValues } from './sso-form';
 
 /**
@@ -31,14 +34,14 @@ export function adminApplications(ctx: AppContext): Router {
   };
 
   router.get('/applications', async (req, res) => {
-    const q = field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
-    const status = field(req.query as Record<string, unknown>, 'status');
-    const { items } = await ctx.store.applications.list({ q: q || undefined, limit: 500, offset: 0 });
-    const shown = items.filter((a) => (status === 'active' ? a.ssoActive : status === 'inactive' ? !a.ssoActive : true));
+    const input = listInput(req);
+    const status = ['active', 'inactive'].includes(field(req.query as Record<string, unknown>, 'status')) ? field(req.query as Record<string, unknown>, 'status') : '';
+    const page = await listApplications(ctx, { ...input, status });
     const idmActive = new Set<string>();
-    for (const a of shown) if ((await ctx.store.idm.find(a.id))?.active) idmActive.add(a.id);
+    for (const a of page.items) if ((await ctx.store.idm.find(a.id))?.active) idmActive.add(a.id);
     renderAdmin(ctx, req, res, 'applications/list', 'applications', {
-      title: 'SSO Applications', q, status, apps: shown, total: items.length, catalogName: (id: string) => ctx.catalog.get(id)?.name ?? id,
+      title: 'SSO Applications', q: input.q ?? '', status, apps: page.items, filtered: Boolean(input.q || status || input.after || input.before),
+      pager: pagerOf(req, page, { noun: input.q || status ? ['application matches', 'applications match'] : ['application', 'applications'] }), catalogName: (id: string) => ctx.catalog.get(id)?.name ?? id,
       idmActive, idmSupported: (catalogId: string) => Boolean(ctx.catalog.get(catalogId)?.scim?.users),
     });
   });
@@ -89,8 +92,11 @@ export function adminApplications(ctx: AppContext): Router {
     const typedBaseUrl = tab === 'idm' && extra.error ? field(req.body as Record<string, unknown>, 'baseUrl') : undefined;
     const entry = entryOf(app);
     const urls = apps.applicationUrls(ctx, app.slug);
-    const groups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items;
-    const bound = new Set((await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id));
+    const groups = tab === 'groups' ? await groupsPicker(ctx, req, {
+      id: 'groups', prefix: '', title: 'User groups', action: `/admin/applications/${app.id}/groups`, hidden: { tab: 'groups' },
+      intro: `Users are denied by default. Members of the groups checked here may use ${app.displayLabel}.`,
+      chosen: await ctx.store.applications.listBoundGroups(app.id), none: 'No group is authorized yet: nobody may use it.',
+    }) : undefined;
     let certificate: Record<string, string> | undefined;
     if (isSamlApplication(app)) {
       const key = await ctx.keys.keyFor(app.signingKeyId);
@@ -99,7 +105,7 @@ export function adminApplications(ctx: AppContext): Router {
     const readme = renderMarkdown(renderTemplate(entry.readme, app.placeholders)
       .replace(/<PUBLIC_URL>\/saml2\/<slug>/g, urls.ssoUrl).replace(/<PUBLIC_URL>/g, ctx.config.publicUrl));
     renderAdmin(ctx, req, res, 'applications/detail', 'applications', {
-      title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups, bound,
+      title: app.displayLabel, app, entry, tab: ['general', 'sso', 'groups', 'idm'].includes(tab) ? tab : 'general', urls, groups,
       idm: await idm.idmView(ctx, app),
       certificate, readme, left: unreplacedPlaceholders(app), warnings: apps.applicationWarnings(app), edited: handEditedFields(entry, app), error: extra.error, typedBaseUrl,
       sso: extra.sso ?? (isSamlApplication(app) ? formValuesOf(entry, app) : undefined),
@@ -157,11 +163,14 @@ export function adminApplications(ctx: AppContext): Router {
 
   router.post('/applications/:id/groups', csrf, async (req, res) => {
     const app = await load(req);
-    const allGroups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items.map((g) => g.id);
+    const body = req.body as Record<string, unknown>;
     await formAction(res, async () => {
-      await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id), allGroups,
-        (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id));
-      back(res, app, 'groups', 'saved');
+      await syncShown(body, 'groupId', {
+        selected: async () => (await ctx.store.applications.listBoundGroups(app.id)).map((g) => g.id),
+        exists: async (id) => Boolean(await ctx.store.groups.findById(id)),
+        add: (id) => apps.bindGroup(ctx, requestMeta(req), app.id, id), remove: (id) => apps.unbindGroup(ctx, requestMeta(req), app.id, id),
+      });
+      res.redirect(303, backTo(`/admin/applications/${app.id}`, body, ['q', 'after', 'before'], 'saved', 'groups', { tab: 'groups' }));
     }, (error) => renderDetail(req, res, app, 'groups', { error: error.message, status: error.status }));
   });
 

@@ -1,6 +1,6 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../../../context';
-import { forbidden, unprocessable } from '../../../errors';
+import { forbidden } from '../../../errors';
 import { csrfToken, refuseForgedPost } from '../../middleware/csrf';
 import { hasAdminCookie, issueAdminCookie } from '../../middleware/session';
 
@@ -64,23 +64,4 @@ export function renderAdmin(ctx: AppContext, req: Request, res: Response, view: 
   res.status(status).render(`admin/${view}`, {
     csrf: csrfToken(req, res, ctx.sessionSecret, secure), section, notice, error: undefined, publicUrl: ctx.config.publicUrl, ...locals,
   });
-}
-
-
-/**
- * Make a checkbox set true: add what was checked and is missing, remove what was unchecked.
- * Every checked id must be one the page offered (`known`); otherwise nothing changes at all.
- */
-export async function syncSelection(
-  wanted: Iterable<string>, current: Iterable<string>, known: Iterable<string>,
-  add: (id: string) => Promise<void>, remove: (id: string) => Promise<void>,
-): Promise<void> {
-  const want = new Set(wanted);
-  const have = new Set(current);
-  const offered = new Set(known);
-  if ([...want].some((id) => !offered.has(id))) {
-    throw unprocessable('request.unknown_choice', 'One of the checked items no longer exists. Reload the page and try again.');
-  }
-  for (const id of want) if (!have.has(id)) await add(id);
-  for (const id of have) if (!want.has(id)) await remove(id);
 }

@@ -2,13 +2,16 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../../context';
 import { notFound } from '../../../errors';
 import * as apps from '../../../services/applications';
+import { listGroups, listUsers } from '../../../services/directory-lists';
 import * as groups from '../../../services/groups';
 import * as mfa from '../../../services/mfa';
 import * as users from '../../../services/users';
 import type { Group, User } from '../../../store';
 import { requestMeta } from '../../middleware/auth';
 import { verifyCsrf } from '../../middleware/csrf';
-import { checked, field, fields, formAction, renderAdmin, syncSelection } from './common';
+import { checked, field, formAction, renderAdmin } from './common';
+import { backTo, listInput, pagerOf, syncShown } from './paging';
+import { applicationsPicker, groupsPicker, membersPicker } from './pickers';
 
 /**
  * Users and User Groups in the admin portal: create, edit, suspend, reset passwords, manage
@@ -21,15 +24,21 @@ function profileFrom(body: Record<string, unknown>) {
   return Object.fromEntries(PROFILE.map((k) => [k, field(body, k).trim()]));
 }
 
+/** The group page's two pickers keep their search and page across a save. */
+const GROUP_PAGE_STATE = ['mq', 'mafter', 'mbefore', 'aq', 'aafter', 'abefore'];
+
 export function adminDirectory(ctx: AppContext): Router {
   const router = Router();
   const csrf = verifyCsrf(ctx);
-  const query = (req: Request) => field(req.query as Record<string, unknown>, 'q').trim().slice(0, 200);
+  const body = (req: Request) => req.body as Record<string, unknown>;
 
   router.get('/users', async (req, res) => {
-    const q = query(req);
-    const { items, total } = await ctx.store.users.list({ q: q || undefined, limit: 200, offset: 0 });
-    renderAdmin(ctx, req, res, 'users/list', 'users', { title: 'Users', q, users: items, total, mfaForEveryone: await mfa.mfaRequiredForEveryone(ctx) });
+    const input = listInput(req);
+    const page = await listUsers(ctx, input);
+    renderAdmin(ctx, req, res, 'users/list', 'users', {
+      title: 'Users', q: input.q ?? '', users: page.items, pager: pagerOf(req, page, { noun: input.q ? ['user matches', 'users match'] : ['user', 'users'] }),
+      mfaForEveryone: await mfa.mfaRequiredForEveryone(ctx),
+    });
   });
 
   // Before /users/:id, which would take "mfa-policy" for an id.
@@ -52,12 +61,14 @@ export function adminDirectory(ctx: AppContext): Router {
   });
 
   async function renderUser(req: Request, res: Response, user: User, extra: { error?: string; form?: Record<string, unknown>; status?: number } = {}) {
-    const all = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items;
-    const memberOf = new Set((await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id));
+    const picker = await groupsPicker(ctx, req, {
+      id: 'groups', prefix: 'g', title: 'User groups', action: `/admin/users/${user.id}/groups`, chosen: await ctx.store.groups.listGroupsOfUser(user.id),
+      intro: 'Applications are authorized through groups: membership here gives access to the groups\' applications.', none: 'Not in any group yet.',
+    });
     const launchable = await ctx.store.applications.listForUser(user.id);
     const enrolled = Boolean(await mfa.confirmedEnrolment(ctx, user.id));
     renderAdmin(ctx, req, res, 'users/edit', 'users', {
-      title: user.displayName || user.username, user, form: extra.form ?? user, groups: all, memberOf, launchable, error: extra.error, enrolled,
+      title: user.displayName || user.username, user, form: extra.form ?? user, picker, launchable, error: extra.error, enrolled,
     }, extra.status ?? 200);
   }
   const loadUser = (req: Request) => users.getUser(ctx, String(req.params.id)).catch(() => {
@@ -92,11 +103,13 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/users/:id/groups', csrf, async (req, res) => {
     const user = await loadUser(req);
-    const allGroups = (await ctx.store.groups.list({ limit: 500, offset: 0 })).items.map((g) => g.id);
     await formAction(res, async () => {
-      await syncSelection(fields(req.body as Record<string, unknown>, 'groupId'), (await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id), allGroups,
-        (id) => groups.addMember(ctx, requestMeta(req), id, user.id), (id) => groups.removeMember(ctx, requestMeta(req), id, user.id));
-      res.redirect(303, `/admin/users/${user.id}?notice=saved`);
+      await syncShown(body(req), 'groupId', {
+        selected: async () => (await ctx.store.groups.listGroupsOfUser(user.id)).map((g) => g.id),
+        exists: async (id) => Boolean(await ctx.store.groups.findById(id)),
+        add: (id) => groups.addMember(ctx, requestMeta(req), id, user.id), remove: (id) => groups.removeMember(ctx, requestMeta(req), id, user.id),
+      });
+      res.redirect(303, backTo(`/admin/users/${user.id}`, body(req), ['gq', 'gafter', 'gbefore'], 'saved', 'groups'));
     }, (error) => renderUser(req, res, user, { error: error.message, status: error.status }));
   });
   router.post('/users/:id/delete', csrf, async (req, res) => {
@@ -107,28 +120,34 @@ export function adminDirectory(ctx: AppContext): Router {
     }, (error) => renderUser(req, res, user, { error: error.message, status: error.status }));
   });
 
-  router.get('/groups', async (req, res) => {
-    const q = query(req);
-    const { items, total } = await ctx.store.groups.list({ q: q || undefined, limit: 500, offset: 0 });
-    renderAdmin(ctx, req, res, 'groups/list', 'groups', { title: 'User Groups', q, groups: items, total, form: {} });
-  });
+  async function renderGroups(req: Request, res: Response, extra: { form?: Record<string, unknown>; error?: string; status?: number } = {}) {
+    const input = listInput(req);
+    const page = await listGroups(ctx, input);
+    renderAdmin(ctx, req, res, 'groups/list', 'groups', {
+      title: 'User Groups', q: input.q ?? '', groups: page.items, pager: pagerOf(req, page, { noun: input.q ? ['group matches', 'groups match'] : ['group', 'groups'] }),
+      form: extra.form ?? {}, error: extra.error,
+    }, extra.status ?? 200);
+  }
+  router.get('/groups', (req, res) => renderGroups(req, res));
   router.post('/groups', csrf, async (req, res) => {
     const body = req.body as Record<string, unknown>;
     const form = { name: field(body, 'name').trim(), description: field(body, 'description').trim() };
     await formAction(res, async () => {
       const group = await groups.createGroup(ctx, requestMeta(req), form);
       res.redirect(303, `/admin/groups/${group.id}?notice=group-created`);
-    }, async (error) => {
-      const { items, total } = await ctx.store.groups.list({ limit: 500, offset: 0 });
-      renderAdmin(ctx, req, res, 'groups/list', 'groups', { title: 'User Groups', q: '', groups: items, total, form, error: error.message }, error.status);
-    });
+    }, (error) => renderGroups(req, res, { form, error: error.message, status: error.status }));
   });
 
   async function renderGroup(req: Request, res: Response, group: Group, extra: { error?: string; status?: number } = {}) {
-    const members = await ctx.store.groups.listMembers(group.id);
-    const applications = (await ctx.store.applications.list({ limit: 500, offset: 0 })).items;
-    const bound = new Set((await ctx.store.applications.listForGroup(group.id)).map((a) => a.id));
-    renderAdmin(ctx, req, res, 'groups/edit', 'groups', { title: group.name, group, members, applications, bound, error: extra.error }, extra.status ?? 200);
+    const members = await membersPicker(ctx, req, group, {
+      id: 'members', prefix: 'm', title: 'Members', action: `/admin/groups/${group.id}/members`,
+      intro: 'Uncheck to remove a member; search to find users to add.',
+    });
+    const applications = await applicationsPicker(ctx, req, {
+      id: 'applications', prefix: 'a', title: 'Applications', action: `/admin/groups/${group.id}/applications`,
+      intro: `Members of ${group.name} may use the applications checked here.`, chosen: await ctx.store.applications.listForGroup(group.id),
+    });
+    renderAdmin(ctx, req, res, 'groups/edit', 'groups', { title: group.name, group, members, applications, error: extra.error }, extra.status ?? 200);
   }
   const loadGroup = (req: Request) => groups.getGroup(ctx, String(req.params.id)).catch(() => {
     throw notFound('groups.not_found', 'There is no such group. It may have been deleted.');
@@ -145,25 +164,29 @@ export function adminDirectory(ctx: AppContext): Router {
   });
   router.post('/groups/:id/members', csrf, async (req, res) => {
     const group = await loadGroup(req);
-    const body = req.body as Record<string, unknown>;
+    const form = body(req);
     await formAction(res, async () => {
-      const login = field(body, 'login').trim();
-      if (login) {
-        const user = await ctx.store.users.findByLogin(login);
-        if (!user) throw notFound('users.not_found', `No user has the username or e-mail "${login}".`);
-        await groups.addMember(ctx, requestMeta(req), group.id, user.id);
-      }
-      for (const id of fields(body, 'removeUserId')) await groups.removeMember(ctx, requestMeta(req), group.id, id);
-      res.redirect(303, `/admin/groups/${group.id}?notice=saved`);
+      const login = field(form, 'login').trim();
+      const user = login ? await ctx.store.users.findByLogin(login) : undefined;
+      if (login && !user) throw notFound('users.not_found', `No user has the username or e-mail "${login}".`);
+      await syncShown(form, 'userId', {
+        selected: (shown) => ctx.store.groups.membersAmong(group.id, shown),
+        exists: async (id) => Boolean(await ctx.store.users.findById(id)),
+        add: (id) => groups.addMember(ctx, requestMeta(req), group.id, id), remove: (id) => groups.removeMember(ctx, requestMeta(req), group.id, id),
+      });
+      if (user) await groups.addMember(ctx, requestMeta(req), group.id, user.id);
+      res.redirect(303, backTo(`/admin/groups/${group.id}`, form, GROUP_PAGE_STATE, 'saved', 'members'));
     }, (error) => renderGroup(req, res, group, { error: error.message, status: error.status }));
   });
   router.post('/groups/:id/applications', csrf, async (req, res) => {
     const group = await loadGroup(req);
-    const allApps = (await ctx.store.applications.list({ limit: 500, offset: 0 })).items.map((a) => a.id);
     await formAction(res, async () => {
-      await syncSelection(fields(req.body as Record<string, unknown>, 'appId'), (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id), allApps,
-        (id) => apps.bindGroup(ctx, requestMeta(req), id, group.id), (id) => apps.unbindGroup(ctx, requestMeta(req), id, group.id));
-      res.redirect(303, `/admin/groups/${group.id}?notice=saved`);
+      await syncShown(body(req), 'appId', {
+        selected: async () => (await ctx.store.applications.listForGroup(group.id)).map((a) => a.id),
+        exists: async (id) => Boolean(await ctx.store.applications.findById(id)),
+        add: (id) => apps.bindGroup(ctx, requestMeta(req), id, group.id), remove: (id) => apps.unbindGroup(ctx, requestMeta(req), id, group.id),
+      });
+      res.redirect(303, backTo(`/admin/groups/${group.id}`, body(req), GROUP_PAGE_STATE, 'saved', 'applications'));
     }, (error) => renderGroup(req, res, group, { error: error.message, status: error.status }));
   });
   router.post('/groups/:id/delete', csrf, async (req, res) => {

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import { z } from 'zod';
+import { allApplications, userChoices } from '../../../services/directory-lists';
 import type { AppContext } from '../../../context';
 import { parseInput } from '../../../services/validation';
 import type { EventFilter } from '../../../store';
@@ -48,8 +49,8 @@ export function adminInsights(ctx: AppContext): Router {
     const events = await ctx.store.events.list({ ...filter, before: q.before, limit: PAGE });
     const buckets = await ctx.store.events.histogram({ ...filter, since: filter.since!, until: filter.until! }, range.bucketSeconds);
     const label = (iso: string) => (range.bucketSeconds >= 86_400 ? iso.slice(5, 10) : iso.slice(11, 16));
-    const apps = (await ctx.store.applications.list({ limit: 500, offset: 0 })).items;
-    const users = (await ctx.store.users.list({ limit: 500, offset: 0 })).items;
+    const apps = await allApplications(ctx);
+    const users = await userChoices(ctx, q.userId, req.query.userQ);
     const params = new URLSearchParams(Object.entries({ type: q.type, appId: q.appId, userId: q.userId, outcome: q.outcome, range: q.range })
       .filter(([, v]) => v !== undefined) as [string, string][]).toString();
     renderAdmin(ctx, req, res, 'insights', 'insights', {

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import type { AppContext } from '../../../context';
 import * as apps from '../../../services/applications';
+import { listApplications } from '../../../services/directory-lists';
 import * as idm from '../../../services/idm';
 import * as importer from '../../../services/import-users';
-import { pageQuery, parseInput } from '../../../services/validation';
 import { notFound } from '../../../errors';
 import { isSamlApplication, type Application } from '../../../store';
 import { API_META } from '../../middleware/auth';
@@ -15,8 +15,8 @@ export function applicationsApi(ctx: AppContext): Router {
   const present = (app: Application) => ({ ...app, urls: apps.applicationUrls(ctx, app.slug), warnings: apps.applicationWarnings(app) });
 
   router.get('/applications', async (req, res) => {
-    const { items, total } = await ctx.store.applications.list(parseInput(pageQuery, req.query));
-    res.json({ items: items.map(present), total });
+    const page = await listApplications(ctx, req.query);
+    res.json({ ...page, items: page.items.map(present) });
   });
   router.post('/applications', async (req, res) => {
     res.status(201).json(present(await apps.createApplication(ctx, API_META(req), req.body)));

@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AppContext } from '../../../context';
+import * as lists from '../../../services/directory-lists';
 import * as groups from '../../../services/groups';
 import * as users from '../../../services/users';
-import { pageQuery, parseInput } from '../../../services/validation';
 import { API_META } from '../../middleware/auth';
 
 /** Users, groups and memberships. */
@@ -11,8 +11,7 @@ export function directoryApi(ctx: AppContext): Router {
   const id = (value: unknown) => String(value);
 
   router.get('/users', async (req, res) => {
-    const page = parseInput(pageQuery, req.query);
-    res.json(await ctx.store.users.list(page));
+    res.json(await lists.listUsers(ctx, req.query));
   });
   router.post('/users', async (req, res) => {
     res.status(201).json(await users.createUser(ctx, API_META(req), req.body));
@@ -34,7 +33,7 @@ export function directoryApi(ctx: AppContext): Router {
   });
 
   router.get('/groups', async (req, res) => {
-    res.json(await ctx.store.groups.list(parseInput(pageQuery, req.query)));
+    res.json(await lists.listGroups(ctx, req.query));
   });
   router.post('/groups', async (req, res) => {
     res.status(201).json(await groups.createGroup(ctx, API_META(req), req.body));
@@ -50,7 +49,7 @@ export function directoryApi(ctx: AppContext): Router {
     res.status(204).end();
   });
   router.get('/groups/:id/members', async (req, res) => {
-    res.json({ items: await groups.listMembers(ctx, id(req.params.id)) });
+    res.json(await lists.listGroupMembers(ctx, id(req.params.id), req.query));
   });
   router.put('/groups/:id/members/:userId', async (req, res) => {
     await groups.addMember(ctx, API_META(req), id(req.params.id), id(req.params.userId));
