@@ -3,7 +3,7 @@ import { openStore, type DerivedProgress } from './index';
 
 /**
  * `npm run store:rebuild [-- --batch-size N]`: recompute the store's derived data (the per-hour
- * event roll-ups of Directory Insights) from its events table, for a restored backup or a store
+ * event roll-ups of Directory Insights, and the user search index) from the base tables, for a restored backup or a store
  * whose events were imported straight into the table. It opens the store DATABASE_URL names,
  * read like the server reads it (src/config.ts), and is safe while Gatehouse runs: it works in
  * short transactions, newest events first, and the insights stay exact meanwhile (events not
@@ -39,7 +39,11 @@ async function main(): Promise<void> {
       show(p);
     }, { batchSize: size });
     show(result);
-    out('Done: the roll-ups cover every event.');
+    // The user search index (FTS5 on SQLite; PostgreSQL's generated column is always current).
+    const at = Date.now();
+    await store.users.rebuildSearchIndex();
+    out(`  user search index rebuilt in ${((Date.now() - at) / 1000).toFixed(1)} s`);
+    out('Done: the roll-ups cover every event, and the search index every user.');
   } finally {
     await store.close();
   }
