@@ -36,6 +36,10 @@ export function seedSqlite(file: string, size: ScaleSize, appTemplateId: string,
   const series = (count: number) => `WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < ${count})`;
   const stamp = new Date(now - 31 * DAY_MS).toISOString();
   db.transaction(() => {
+    // The journey's own events (times: now) would sit below every seeded id and widen the id range
+    // of the current hour to the whole table; the seeded history replaces them (the rebuild redoes
+    // the roll-ups from scratch).
+    db.exec('DELETE FROM events');
     db.exec(`${series(size.users)} INSERT INTO users (id, username, email, first_name, last_name, display_name, created_at, updated_at)
       SELECT ${fmt('user-%06d', 'n')}, ${fmt('user%06d', 'n')}, ${fmt('user%06d@example.com', 'n')}, 'First' || n, 'Last' || n,
         'First' || n || ' Last' || n, '${stamp}', '${stamp}' FROM s`);
@@ -70,6 +74,7 @@ export async function seedPostgres(url: string, size: ScaleSize, appTemplateId: 
   const stamp = new Date(now - 31 * DAY_MS).toISOString();
   try {
     await client.query('BEGIN');
+    await client.query('DELETE FROM events'); // as in seedSqlite: no journey events below the seeded ids
     await client.query(`${series(size.users)} INSERT INTO users (id, username, email, first_name, last_name, display_name, created_at, updated_at)
       SELECT ${fmt('user-%06d', 'n')}, ${fmt('user%06d', 'n')}, ${fmt('user%06d', 'n')} || '@example.com', 'First' || n, 'Last' || n,
         'First' || n || ' Last' || n, '${stamp}', '${stamp}' FROM s`);
