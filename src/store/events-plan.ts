@@ -51,6 +51,40 @@ export interface EventQueries {
   rawBuckets(filter: WindowFilter, segment: Segment, size: number): Promise<BucketCount[]>;
 }
 
+/** How a dialect writes the two conditions that differ between the drivers. */
+export interface SideDialect {
+  /** The id range, two placeholders (PostgreSQL casts them so the (column, id) indexes apply). */
+  idBetween: string;
+  /** "actor is not the user", null-safe, one placeholder. */
+  actorIsNot: string;
+}
+
+/**
+ * The conditions of a filter and an id range, with `?` placeholders, and where the user filter
+ * splits the query: the user as actor, UNION ALL the user as target but not actor, each side read
+ * from its own (column, id) index in id order (no OR, which no single index serves). Empty
+ * strings filter nothing, as the routes pass them.
+ */
+export function filterSides(filter: WindowFilter, segment: Segment, dialect: SideDialect): { sql: string; params: unknown[] }[] {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => { clauses.push(sql); params.push(value); };
+  if (filter.type) add('type = ?', filter.type);
+  if (filter.outcome) add('outcome = ?', filter.outcome);
+  if (filter.actorId) add('actor_id = ?', filter.actorId);
+  if (filter.targetId) add('target_id = ?', filter.targetId);
+  if (filter.appId) add('app_id = ?', filter.appId);
+  if (filter.since) add('time >= ?', filter.since);
+  if (filter.until) add('time < ?', filter.until);
+  clauses.push(dialect.idBetween);
+  params.push(segment.lo, segment.hi);
+  if (!filter.userId) return [{ sql: clauses.join(' AND '), params }];
+  return [
+    { sql: ['actor_id = ?', ...clauses].join(' AND '), params: [filter.userId, ...params] },
+    { sql: ['target_id = ?', dialect.actorIsNot, ...clauses].join(' AND '), params: [filter.userId, filter.userId, ...params] },
+  ];
+}
+
 export const MAX_ID = Number.MAX_SAFE_INTEGER;
 const HOUR = 3600;
 const NO_HOUR_BELOW = -1e15;

@@ -1,5 +1,5 @@
 import type { EventRecord } from '../types';
-import type { BucketCount, EventQueries, Segment, WindowFilter } from '../events-plan';
+import { filterSides, type BucketCount, type EventQueries, type Segment, type SideDialect, type WindowFilter } from '../events-plan';
 import type { PgDatabase } from './db';
 
 /** The primitives ../events-plan.ts asks of a driver, on PostgreSQL; the same answers as ../sqlite/events.ts. */
@@ -26,29 +26,8 @@ const numbered = (sql: string) => {
   return sql.replace(/\?/g, () => `$${++n}`);
 };
 
-/**
- * A filter's conditions and an id range; the user filter as two sides, actor UNION ALL target
- * but not actor, each read from its (column, id) index. Empty strings filter nothing, as in SQLite.
- */
-function sidesOf(filter: WindowFilter, segment: Segment): { sql: string; params: unknown[] }[] {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => { clauses.push(sql); params.push(value); };
-  if (filter.type) add('type = ?', filter.type);
-  if (filter.outcome) add('outcome = ?', filter.outcome);
-  if (filter.actorId) add('actor_id = ?', filter.actorId);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (filter.appId) add('app_id = ?', filter.appId);
-  if (filter.since) add('time >= ?', filter.since);
-  if (filter.until) add('time < ?', filter.until);
-  clauses.push('id BETWEEN ?::bigint AND ?::bigint');
-  params.push(segment.lo, segment.hi);
-  if (!filter.userId) return [{ sql: clauses.join(' AND '), params }];
-  return [
-    { sql: ['actor_id = ?', ...clauses].join(' AND '), params: [filter.userId, ...params] },
-    { sql: ['target_id = ?', 'actor_id IS DISTINCT FROM ?::text', ...clauses].join(' AND '), params: [filter.userId, filter.userId, ...params] },
-  ];
-}
+const DIALECT: SideDialect = { idBetween: 'id BETWEEN ?::bigint AND ?::bigint', actorIsNot: 'actor_id IS DISTINCT FROM ?::text' };
+const sidesOf = (filter: WindowFilter, segment: Segment) => filterSides(filter, segment, DIALECT);
 
 export function listSql(filter: WindowFilter, segment: Segment, limit: number): { sql: string; params: unknown[] } {
   const sides = sidesOf(filter, segment);

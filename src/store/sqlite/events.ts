@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { LongReads } from './long-reads';
 import type { DerivedProgress, EventRecord, EventRepository, NewEvent } from '../types';
 import {
-  histogramOf, listEvents, type BucketCount, type EventQueries, type Meta, type MetaRequest, type Segment, type WindowFilter,
+  filterSides, histogramOf, listEvents, type SideDialect, type BucketCount, type EventQueries, type Meta, type MetaRequest, type Segment, type WindowFilter,
 } from '../events-plan';
 import { ROLL_UP_SQL } from './schema-events';
 
@@ -22,31 +22,8 @@ const toEvent = (row: EventRow): EventRecord => ({
   appId: row.app_id, clientIp: row.client_ip, detail: JSON.parse(row.detail_json) as Record<string, unknown>,
 });
 
-/**
- * The conditions of a filter and an id range, and where the user filter splits the query: the
- * user as actor, UNION ALL the user as target but not actor, each side read from its own
- * (column, id) index in id order and merged (no OR, which no single index serves). Empty strings
- * filter nothing, as the routes pass them.
- */
-function sidesOf(filter: WindowFilter, segment: Segment): { sql: string; params: unknown[] }[] {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => { clauses.push(sql); params.push(value); };
-  if (filter.type) add('type = ?', filter.type);
-  if (filter.outcome) add('outcome = ?', filter.outcome);
-  if (filter.actorId) add('actor_id = ?', filter.actorId);
-  if (filter.targetId) add('target_id = ?', filter.targetId);
-  if (filter.appId) add('app_id = ?', filter.appId);
-  if (filter.since) add('time >= ?', filter.since);
-  if (filter.until) add('time < ?', filter.until);
-  clauses.push('id BETWEEN ? AND ?');
-  params.push(segment.lo, segment.hi);
-  if (!filter.userId) return [{ sql: clauses.join(' AND '), params }];
-  return [
-    { sql: ['actor_id = ?', ...clauses].join(' AND '), params: [filter.userId, ...params] },
-    { sql: ['target_id = ?', 'actor_id IS NOT ?', ...clauses].join(' AND '), params: [filter.userId, filter.userId, ...params] },
-  ];
-}
+const DIALECT: SideDialect = { idBetween: 'id BETWEEN ? AND ?', actorIsNot: 'actor_id IS NOT ?' };
+const sidesOf = (filter: WindowFilter, segment: Segment) => filterSides(filter, segment, DIALECT);
 
 /** The SQL of a page of one segment: exported for the query-plan tests. */
 export function listSql(filter: WindowFilter, segment: Segment, limit: number): { sql: string; params: unknown[] } {
