@@ -87,7 +87,8 @@ export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string,
   const changes = parseInput(updateUserSchema, input);
   // The change and the provisioning jobs it causes commit together (the outbox rule).
   return ctx.store.transaction(async () => {
-    if (changes.isAdmin === false) await assertAnotherAdminRemains(ctx, id, 'This is the last admin; make another user an admin first.');
+    if (changes.isAdmin === false) await assertAnotherAdminRemains(ctx, id, 'This is the last active admin; make another user an admin first.');
+    if (changes.state === 'suspended') await assertAnotherAdminRemains(ctx, id, 'This is the last active admin and cannot be suspended; make another user an admin first.');
     // Read under the lock: what changed is measured against the user as this change finds them.
     const before = await getUser(ctx, id);
     await ctx.store.users.update(id, changes, ctx.clock.now().toISOString());
@@ -103,7 +104,7 @@ export async function updateUser(ctx: AppContext, meta: RequestMeta, id: string,
 
 export async function deleteUser(ctx: AppContext, meta: RequestMeta, id: string): Promise<void> {
   await ctx.store.transaction(async () => {
-    await assertAnotherAdminRemains(ctx, id, 'This is the last admin and cannot be deleted.');
+    await assertAnotherAdminRemains(ctx, id, 'This is the last active admin and cannot be deleted.');
     const user = await getUser(ctx, id);
     // Read before the delete: it cascades the memberships away, and their remote groups must drop the user.
     const groups = await groupsOfUser(ctx, id);

@@ -229,7 +229,8 @@ export interface UserRepository {
   setPasswordHash(id: string, hash: string, now: string): Promise<void>;
   countAdmins(): Promise<number>;
   /**
-   * The ids of the admins, in id order. Inside `store.transaction` it holds the admin rows until
+   * The ids of the active admins, in id order: a suspended admin cannot sign in, so it does not
+   * count as one that remains. Inside `store.transaction` it holds every admin row until
    * commit, so "another admin remains" stays true until the change that relies on it commits: an
    * instance asking at the same moment waits, then sees the admins as that change left them.
    * Outside a transaction it only reads.

@@ -96,6 +96,22 @@ describe('Admin REST API /api/v1', () => {
       expect(res.body.code).to.equal('users.last_admin');
       await h.api().patch(`/api/v1/users/${admins[0].id}`).send({ isAdmin: false }).expect(409);
     });
+
+    it('refuses to suspend the last active admin, and counts only active admins as the one that remains', async () => {
+      const admins = (await h.api().get('/api/v1/users?q=admin@gatehouse.local').expect(200)).body.items;
+      const res = await h.api().patch(`/api/v1/users/${admins[0].id}`).send({ state: 'suspended' }).expect(409);
+      expect(res.body.code).to.equal('users.last_admin');
+      expect((await h.ctx.store.users.findById(admins[0].id))!.state).to.equal('active');
+      // A suspended admin cannot sign in: it does not let the last active one go.
+      const other = (await h.api().post('/api/v1/users').send({ username: 'standby', email: 'standby@example.com', isAdmin: true }).expect(201)).body;
+      await h.api().patch(`/api/v1/users/${other.id}`).send({ state: 'suspended' }).expect(200);
+      await h.api().patch(`/api/v1/users/${admins[0].id}`).send({ isAdmin: false }).expect(409);
+      await h.api().delete(`/api/v1/users/${admins[0].id}`).expect(409);
+      // With the standby active again, either may go.
+      await h.api().patch(`/api/v1/users/${other.id}`).send({ state: 'active' }).expect(200);
+      await h.api().patch(`/api/v1/users/${admins[0].id}`).send({ state: 'suspended' }).expect(200);
+      await h.api().patch(`/api/v1/users/${admins[0].id}`).send({ state: 'active' }).expect(200);
+    });
   });
 
   describe('groups and memberships', () => {

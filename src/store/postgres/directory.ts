@@ -111,7 +111,10 @@ export function createPgUserRepository(db: PgDatabase): UserRepository {
       // deleted admin drops out and it counts what is left. Locked in id order, so two callers
       // never wait on each other crosswise. NO KEY UPDATE (what an UPDATE of is_admin takes)
       // rather than UPDATE: rows that reference an admin (memberships, MFA enrolment) can still be written.
-      return (await db.many<{ id: string }>('SELECT id FROM users WHERE is_admin ORDER BY id FOR NO KEY UPDATE')).map((r) => r.id);
+      // Every admin row is locked, suspended ones too (a reactivation waits as well); only the
+      // active ones are counted.
+      const rows = await db.many<{ id: string; state: string }>('SELECT id, state FROM users WHERE is_admin ORDER BY id FOR NO KEY UPDATE');
+      return rows.filter((r) => r.state === 'active').map((r) => r.id);
     },
   };
 }

@@ -84,7 +84,7 @@ export function createUserRepository(db: Database.Database): UserRepository {
     async lockAdmins() {
       // A transaction here began with BEGIN IMMEDIATE: the only writer on the file until it
       // commits (other processes wait on busy_timeout), so reading inside it is enough.
-      return (db.prepare('SELECT id FROM users WHERE is_admin = 1 ORDER BY id').all() as { id: string }[]).map((r) => r.id);
+      return (db.prepare("SELECT id FROM users WHERE is_admin = 1 AND state = 'active' ORDER BY id").all() as { id: string }[]).map((r) => r.id);
     },
   };
 }
